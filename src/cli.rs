@@ -1,0 +1,130 @@
+//! The command line: `cflux <verb> …`, parsed with clap's derive API.
+//!
+//! Exit codes: `0` success, `1` runtime failure (cannot bind, store
+//! unreachable at start), `2` usage or configuration error.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+
+/// cflux: a control plane for InfluxDB 1.x clusters.
+#[derive(Debug, Parser)]
+#[command(name = "cflux", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the ClusterFlux manager: node membership and versioned metadata over HTTP
+    Serve(ServeArgs),
+}
+
+/// Parses the process arguments and runs the verb.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("cflux: error: {message}");
+    ExitCode::from(code)
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CFLUX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let config = match args.resolve() {
+        Ok(c) => c,
+        Err(e) => return fail(2, format!("{e:#}")),
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
+    };
+    let result: anyhow::Result<()> = runtime.block_on(async {
+        let store = crate::server::open_store(&config).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        crate::server::serve(config, store, listener, shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, format!("{e:#}")),
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminate = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_options_parse() {
+        let cli = Cli::try_parse_from([
+            "cflux",
+            "serve",
+            "--listen",
+            "127.0.0.1:9000",
+            "--etcd",
+            "http://127.0.0.1:2379,http://127.0.0.1:2380",
+            "--node-ttl",
+            "20s",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.etcd.len(), 2);
+        let config = args.resolve().unwrap();
+        assert_eq!(config.node_ttl, std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn bad_durations_are_usage_errors() {
+        let err = Cli::try_parse_from(["cflux", "serve", "--node-ttl", "soon"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

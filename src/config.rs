@@ -1,0 +1,347 @@
+//! `cflux serve` configuration: flags, environment variables, a TOML file.
+//!
+//! Precedence, highest first: command-line flag, environment variable
+//! (`CFLUX_*`), the `--config` file, the built-in default. Every option has
+//! the same name in all three places (`--node-ttl`, `CFLUX_NODE_TTL`,
+//! `node-ttl = "15s"`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// etcd refuses requests over 1.5 MiB; a version write carries the body once
+/// plus a few hundred bytes of keys and headers.
+pub const ETCD_MAX_META_BYTES: u64 = 1_536 * 1024 - 16 * 1024;
+/// The embedded store has no request limit; this keeps memory use sane.
+pub const EMBEDDED_MAX_META_BYTES: u64 = 64 << 20;
+
+/// Options of `cflux serve`.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the options below (kebab-case keys)
+    #[arg(long, env = "CFLUX_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8000]
+    #[arg(long, env = "CFLUX_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Address this manager reports as its bind-address [default: the listen
+    /// address, or the first non-loopback address when listening on 0.0.0.0]
+    #[arg(long, env = "CFLUX_ADVERTISE", value_name = "ADDR")]
+    pub advertise: Option<String>,
+    /// etcd v3 endpoints (comma-separated URLs); without it, the embedded store
+    #[arg(long, env = "CFLUX_ETCD", value_name = "URL[,URL…]", value_delimiter = ',')]
+    pub etcd: Vec<String>,
+    /// Directory of the embedded store [default: ./cflux-data]
+    #[arg(long, env = "CFLUX_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How long a node stays alive without a heartbeat [default: 15s, minimum 2s]
+    #[arg(long, env = "CFLUX_NODE_TTL", value_name = "DUR", value_parser = parse_duration)]
+    pub node_ttl: Option<Duration>,
+    /// How long a node whose TTL lapsed stays listed as not alive [default: 1h]
+    #[arg(long, env = "CFLUX_FORGET_AFTER", value_name = "DUR", value_parser = parse_duration)]
+    pub forget_after: Option<Duration>,
+    /// Long-poll wait when the request gives none [default: 5m]
+    #[arg(long, env = "CFLUX_DEFAULT_WAIT", value_name = "DUR", value_parser = parse_duration)]
+    pub default_wait: Option<Duration>,
+    /// Longest long-poll wait a request may ask for [default: 10m]
+    #[arg(long, env = "CFLUX_MAX_WAIT", value_name = "DUR", value_parser = parse_duration)]
+    pub max_wait: Option<Duration>,
+    /// Largest metadata body accepted, in bytes [default: 1048576]
+    #[arg(long, env = "CFLUX_MAX_META_BYTES", value_name = "N")]
+    pub max_meta_bytes: Option<u64>,
+    /// Metadata versions kept per cluster [default: 10]
+    #[arg(long, env = "CFLUX_HISTORY", value_name = "N")]
+    pub history: Option<u64>,
+    /// Deadline of every store call; past it requests answer 503 [default: 3s]
+    #[arg(long, env = "CFLUX_STORE_TIMEOUT", value_name = "DUR", value_parser = parse_duration)]
+    pub store_timeout: Option<Duration>,
+}
+
+/// The same options as read from `--config`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    advertise: Option<String>,
+    etcd: Option<Endpoints>,
+    data_dir: Option<PathBuf>,
+    node_ttl: Option<String>,
+    forget_after: Option<String>,
+    default_wait: Option<String>,
+    max_wait: Option<String>,
+    max_meta_bytes: Option<u64>,
+    history: Option<u64>,
+    store_timeout: Option<String>,
+}
+
+/// `etcd = "http://a:2379,http://b:2379"` or `etcd = ["http://a:2379", …]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Endpoints {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Where state is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Etcd(Vec<String>),
+    Embedded(PathBuf),
+}
+
+/// Validated settings of a manager.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// `None`: derived from the address actually bound (see [`ServeConfig::advertised`]).
+    pub advertise: Option<String>,
+    pub store: StoreConfig,
+    pub node_ttl: Duration,
+    pub forget_after: Duration,
+    pub default_wait: Duration,
+    pub max_wait: Duration,
+    pub max_meta_bytes: u64,
+    pub history: u64,
+    pub store_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> ServeConfig {
+        ServeConfig {
+            listen: "127.0.0.1:8000".parse().expect("valid address"),
+            advertise: None,
+            store: StoreConfig::Embedded(PathBuf::from("cflux-data")),
+            node_ttl: Duration::from_secs(15),
+            forget_after: Duration::from_secs(3600),
+            default_wait: Duration::from_secs(300),
+            max_wait: Duration::from_secs(600),
+            max_meta_bytes: 1 << 20,
+            history: 10,
+            store_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?} is not a duration like 15s, 500ms or 1h30m: {e}"))
+}
+
+fn file_duration(key: &str, value: Option<String>) -> anyhow::Result<Option<Duration>> {
+    value
+        .map(|v| parse_duration(&v).map_err(|e| anyhow::anyhow!("{key}: {e}")))
+        .transpose()
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+impl ServeArgs {
+    /// Merges flags and environment (already in `self`) over the file over
+    /// the defaults, and validates the result.
+    pub fn resolve(self) -> anyhow::Result<ServeConfig> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = ServeConfig::default();
+        let etcd = if !self.etcd.is_empty() {
+            self.etcd
+        } else {
+            match file.etcd {
+                Some(Endpoints::One(s)) => s.split(',').map(str::to_string).collect(),
+                Some(Endpoints::Many(v)) => v,
+                None => Vec::new(),
+            }
+        };
+        let etcd: Vec<String> = etcd
+            .into_iter()
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let store = if etcd.is_empty() {
+            StoreConfig::Embedded(
+                self.data_dir
+                    .or(file.data_dir)
+                    .unwrap_or(PathBuf::from("cflux-data")),
+            )
+        } else {
+            StoreConfig::Etcd(etcd)
+        };
+        let config = ServeConfig {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            advertise: self.advertise.or(file.advertise),
+            store,
+            node_ttl: self
+                .node_ttl
+                .or(file_duration("node-ttl", file.node_ttl)?)
+                .unwrap_or(d.node_ttl),
+            forget_after: self
+                .forget_after
+                .or(file_duration("forget-after", file.forget_after)?)
+                .unwrap_or(d.forget_after),
+            default_wait: self
+                .default_wait
+                .or(file_duration("default-wait", file.default_wait)?)
+                .unwrap_or(d.default_wait),
+            max_wait: self
+                .max_wait
+                .or(file_duration("max-wait", file.max_wait)?)
+                .unwrap_or(d.max_wait),
+            max_meta_bytes: self
+                .max_meta_bytes
+                .or(file.max_meta_bytes)
+                .unwrap_or(d.max_meta_bytes),
+            history: self.history.or(file.history).unwrap_or(d.history),
+            store_timeout: self
+                .store_timeout
+                .or(file_duration("store-timeout", file.store_timeout)?)
+                .unwrap_or(d.store_timeout),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl ServeConfig {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.node_ttl < Duration::from_secs(2) {
+            bail!("--node-ttl must be at least 2s (etcd's shortest lease)");
+        }
+        if self.node_ttl.subsec_nanos() != 0 {
+            bail!("--node-ttl must be whole seconds (leases count seconds)");
+        }
+        if self.default_wait > self.max_wait {
+            bail!("--default-wait must not exceed --max-wait");
+        }
+        if self.history == 0 {
+            bail!("--history must be at least 1");
+        }
+        if self.max_meta_bytes == 0 {
+            bail!("--max-meta-bytes must be at least 1");
+        }
+        let limit = match self.store {
+            StoreConfig::Etcd(_) => ETCD_MAX_META_BYTES,
+            StoreConfig::Embedded(_) => EMBEDDED_MAX_META_BYTES,
+        };
+        if self.max_meta_bytes > limit {
+            bail!("--max-meta-bytes must be at most {limit} with this store");
+        }
+        if self.store_timeout.is_zero() {
+            bail!("--store-timeout must be positive");
+        }
+        if let StoreConfig::Etcd(endpoints) = &self.store {
+            for e in endpoints {
+                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                    bail!("--etcd {e:?}: endpoints are URLs like http://127.0.0.1:2379");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bind-address this manager reports, given the address it bound.
+    pub fn advertised(&self, bound: SocketAddr) -> String {
+        if let Some(a) = &self.advertise {
+            return a.clone();
+        }
+        if bound.ip().is_unspecified() {
+            if let Some(ip) = crate::manager::non_loopback_addresses().first() {
+                return match ip.parse::<std::net::IpAddr>() {
+                    Ok(std::net::IpAddr::V6(v6)) => format!("[{v6}]:{}", bound.port()),
+                    _ => format!("{ip}:{}", bound.port()),
+                };
+            }
+        }
+        bound.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let c = ServeArgs::default().resolve().unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.store, StoreConfig::Embedded(PathBuf::from("cflux-data")));
+        assert_eq!(c.node_ttl, Duration::from_secs(15));
+        assert_eq!(c.forget_after, Duration::from_secs(3600));
+        assert_eq!(c.default_wait, Duration::from_secs(300));
+        assert_eq!(c.max_wait, Duration::from_secs(600));
+        assert_eq!(c.max_meta_bytes, 1 << 20);
+        assert_eq!(c.history, 10);
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cflux.toml");
+        std::fs::write(
+            &path,
+            "node-ttl = \"30s\"\nhistory = 3\netcd = [\"http://127.0.0.1:2379\"]\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path),
+            history: Some(5),
+            ..Default::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.node_ttl, Duration::from_secs(30));
+        assert_eq!(c.history, 5);
+        assert_eq!(
+            c.store,
+            StoreConfig::Etcd(vec!["http://127.0.0.1:2379".into()])
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let bad = [
+            ServeArgs {
+                node_ttl: Some(Duration::from_secs(1)),
+                ..Default::default()
+            },
+            ServeArgs {
+                default_wait: Some(Duration::from_secs(700)),
+                ..Default::default()
+            },
+            ServeArgs {
+                history: Some(0),
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["127.0.0.1:2379".into()],
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["http://127.0.0.1:2379".into()],
+                max_meta_bytes: Some(2 << 20),
+                ..Default::default()
+            },
+        ];
+        for args in bad {
+            assert!(args.clone().resolve().is_err(), "{args:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cflux.toml");
+        std::fs::write(&path, "node_ttl = \"30s\"\n").unwrap();
+        let args = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert!(args.resolve().is_err());
+    }
+}

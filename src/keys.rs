@@ -1,0 +1,166 @@
+//! The store's key layout: the one place that spells keys.
+//!
+//! ```text
+//! /cflux/v1/next-id                         last node/manager id allocated (decimal)
+//! /cflux/v1/managers/<id>                   manager record (JSON), leased
+//! /cflux/v1/nodes/<cluster>/<id>            InfluxDB node record (JSON), not leased
+//! /cflux/v1/nodes/<cluster>/<id>/alive      empty, attached to the node's lease
+//! /cflux/v1/clusters/<cluster>              metadata head (JSON: version, size, …)
+//! /cflux/v1/versions/<cluster>/<version>    one retained metadata version (envelope)
+//! ```
+//!
+//! `<cluster>` is the cluster name percent-encoded so that only ASCII letters,
+//! digits and `-` `_` `.` `~` stay literal. The encoding is injective and never
+//! produces `/`, so no name can reach or alias another cluster's keys, and
+//! `<prefix>/` ranges never overlap. `<id>` and `<version>` are zero-padded to
+//! 20 digits so key order is numeric order. The etcd *version* of a metadata
+//! head key equals the cluster's metadata version, which makes the
+//! compare-and-set a single `Version(head) == v` comparison.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+const ROOT: &str = "/cflux/v1/";
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub fn encode_cluster(name: &str) -> String {
+    utf8_percent_encode(name, UNRESERVED).to_string()
+}
+
+pub fn decode_cluster(encoded: &str) -> Option<String> {
+    percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+fn padded(n: u64) -> String {
+    format!("{n:020}")
+}
+
+pub fn next_id() -> Vec<u8> {
+    format!("{ROOT}next-id").into_bytes()
+}
+
+pub fn managers() -> Vec<u8> {
+    format!("{ROOT}managers/").into_bytes()
+}
+
+pub fn manager(id: u64) -> Vec<u8> {
+    format!("{ROOT}managers/{}", padded(id)).into_bytes()
+}
+
+/// Every node of every cluster.
+pub fn all_nodes() -> Vec<u8> {
+    format!("{ROOT}nodes/").into_bytes()
+}
+
+pub fn cluster_nodes(cluster: &str) -> Vec<u8> {
+    format!("{ROOT}nodes/{}/", encode_cluster(cluster)).into_bytes()
+}
+
+pub fn node(cluster: &str, id: u64) -> Vec<u8> {
+    format!("{ROOT}nodes/{}/{}", encode_cluster(cluster), padded(id)).into_bytes()
+}
+
+pub fn node_alive(cluster: &str, id: u64) -> Vec<u8> {
+    format!("{ROOT}nodes/{}/{}/alive", encode_cluster(cluster), padded(id)).into_bytes()
+}
+
+/// A key found under [`all_nodes`]: a record or a liveness marker.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NodeKey {
+    Record { cluster: String, id: u64 },
+    Alive { cluster: String, id: u64 },
+}
+
+pub fn parse_node_key(key: &[u8]) -> Option<NodeKey> {
+    let rest = std::str::from_utf8(key).ok()?.strip_prefix(ROOT)?;
+    let rest = rest.strip_prefix("nodes/")?;
+    let mut parts = rest.split('/');
+    let cluster = decode_cluster(parts.next()?)?;
+    let id = parts.next()?.parse().ok()?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(NodeKey::Record { cluster, id }),
+        (Some("alive"), None) => Some(NodeKey::Alive { cluster, id }),
+        _ => None,
+    }
+}
+
+pub fn heads() -> Vec<u8> {
+    format!("{ROOT}clusters/").into_bytes()
+}
+
+pub fn head(cluster: &str) -> Vec<u8> {
+    format!("{ROOT}clusters/{}", encode_cluster(cluster)).into_bytes()
+}
+
+pub fn parse_head_key(key: &[u8]) -> Option<String> {
+    let rest = std::str::from_utf8(key).ok()?.strip_prefix(ROOT)?;
+    decode_cluster(rest.strip_prefix("clusters/")?)
+}
+
+/// Every retained version of every cluster (what the manager watches).
+pub fn all_versions() -> Vec<u8> {
+    format!("{ROOT}versions/").into_bytes()
+}
+
+pub fn versions(cluster: &str) -> Vec<u8> {
+    format!("{ROOT}versions/{}/", encode_cluster(cluster)).into_bytes()
+}
+
+pub fn version(cluster: &str, version: u64) -> Vec<u8> {
+    format!("{ROOT}versions/{}/{}", encode_cluster(cluster), padded(version)).into_bytes()
+}
+
+/// `(cluster, version)` of a key under [`all_versions`].
+pub fn parse_version_key(key: &[u8]) -> Option<(String, u64)> {
+    let rest = std::str::from_utf8(key).ok()?.strip_prefix(ROOT)?;
+    let (cluster, version) = rest.strip_prefix("versions/")?.split_once('/')?;
+    Some((decode_cluster(cluster)?, version.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_alias_each_other() {
+        let names = ["a", "a/b", "a%2Fb", "a b", "a+b", "ä", "a/alive", "..", "a/00000000000000000001"];
+        let mut keys: Vec<Vec<u8>> = names.iter().map(|n| cluster_nodes(n)).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), names.len());
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                assert!(i == j || !b.starts_with(a), "{a:?} is a prefix of {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for name in ["default", "a/b", "my cluster", "日本", "100%"] {
+            assert_eq!(decode_cluster(&encode_cluster(name)).as_deref(), Some(name));
+            assert_eq!(
+                parse_node_key(&node(name, 7)),
+                Some(NodeKey::Record { cluster: name.into(), id: 7 })
+            );
+            assert_eq!(
+                parse_node_key(&node_alive(name, 7)),
+                Some(NodeKey::Alive { cluster: name.into(), id: 7 })
+            );
+            assert_eq!(parse_head_key(&head(name)).as_deref(), Some(name));
+            assert_eq!(parse_version_key(&version(name, 42)), Some((name.to_string(), 42)));
+        }
+    }
+
+    #[test]
+    fn ids_sort_numerically() {
+        assert!(node("c", 9) < node("c", 10));
+        assert!(version("c", 99) < version("c", 100));
+    }
+}

@@ -1,0 +1,28 @@
+//! cflux — the control plane for InfluxDB 1.x clusters.
+//!
+//! One binary with three roles; this library holds all of their logic so the
+//! tests can run the real thing in-process.
+//!
+//! * `cflux serve` — the ClusterFlux manager ([`server`]): InfluxDB nodes
+//!   register and heartbeat ([`nodes`]), each cluster has versioned metadata
+//!   written with compare-and-set and read by long polls ([`meta`], [`hub`]).
+//!   Managers list themselves ([`manager`]).
+//! * All state goes through the [`store::Store`] trait: etcd v3 in
+//!   production, a durable embedded store by default. Keys are spelled in one
+//!   place, [`keys`].
+//! * [`cli`] parses the command line; [`config`] merges flags, environment
+//!   and the TOML file.
+//!
+//! See `ARCHITECTURE.md` for the invariants that hold these together.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod ids;
+pub mod keys;
+pub mod manager;
+pub mod meta;
+pub mod nodes;
+pub mod server;
+pub mod store;

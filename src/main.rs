@@ -1,0 +1,5 @@
+//! The `cflux` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    cflux::cli::main()
+}

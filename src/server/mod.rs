@@ -1,0 +1,183 @@
+//! The manager's HTTP API (axum) and its lifecycle.
+//!
+//! [`serve`] wires the services — [`Registry`], [`Metadata`], [`Hub`],
+//! [`Managers`] — to the routes of [`router`], starts the background tasks
+//! (the metadata watch, the manager's own membership, the forgetter of lapsed
+//! nodes) and shuts everything down when the injected `shutdown` future
+//! completes. Handlers only call those services; none holds a store.
+
+mod clusters;
+mod error;
+mod extract;
+mod nodes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use clusters::{ClusterView, VERSION};
+pub use error::ApiError;
+pub use nodes::NodesView;
+
+use crate::config::{ServeConfig, StoreConfig};
+use crate::hub::Hub;
+use crate::manager::{Identity, Managers};
+use crate::meta::Metadata;
+use crate::nodes::Registry;
+use crate::store::embedded::EmbeddedStore;
+use crate::store::etcd::EtcdStore;
+use crate::store::{Deadline, SharedStore};
+
+/// How long shutdown waits for open requests before closing them.
+const GRACE: Duration = Duration::from_secs(3);
+/// Largest registration body.
+const MAX_REGISTER_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub meta: Metadata,
+    pub hub: Arc<Hub>,
+    pub managers: Managers,
+    pub config: ServeConfig,
+    /// Fires when the manager shuts down; parked polls answer at once.
+    pub shutdown: CancellationToken,
+}
+
+impl App {
+    pub fn new(config: ServeConfig, store: SharedStore) -> Arc<App> {
+        Arc::new(App {
+            registry: Arc::new(Registry::new(
+                store.clone(),
+                config.node_ttl,
+                config.forget_after,
+            )),
+            meta: Metadata::new(store.clone(), config.history, config.max_meta_bytes as usize),
+            hub: Hub::new(store.clone()),
+            managers: Managers::new(store),
+            config,
+            shutdown: CancellationToken::new(),
+        })
+    }
+}
+
+/// The API's routes.
+pub fn router(app: Arc<App>) -> Router {
+    let meta_limit = DefaultBodyLimit::max(app.config.max_meta_bytes as usize);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/nodes", get(nodes::list_all))
+        .route(
+            "/nodes/{cluster}",
+            get(nodes::list_cluster)
+                .post(nodes::register)
+                .layer(DefaultBodyLimit::max(MAX_REGISTER_BYTES)),
+        )
+        .route(
+            "/nodes/{cluster}/{id}",
+            axum::routing::put(nodes::refresh).delete(nodes::deregister),
+        )
+        .route("/clusters", get(clusters::list))
+        .route("/clusters/{cluster}", get(clusters::latest))
+        .route(
+            "/clusters/{cluster}/versions/{version}",
+            get(clusters::read).post(clusters::write).layer(meta_limit),
+        )
+        .route("/clusters/{cluster}/history", get(clusters::history))
+        .route(
+            "/clusters/{cluster}/history/{version}",
+            get(clusters::history_version),
+        )
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(app)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(app): State<Arc<App>>) -> Result<Json<serde_json::Value>, ApiError> {
+    app.managers.store_ready().await?;
+    Ok(Json(
+        json!({"status": "ready", "store": app.managers.store_kind()}),
+    ))
+}
+
+/// Opens the store the configuration names.
+pub async fn open_store(config: &ServeConfig) -> anyhow::Result<SharedStore> {
+    let deadline = Deadline(config.store_timeout);
+    Ok(match &config.store {
+        StoreConfig::Etcd(endpoints) => Arc::new(EtcdStore::connect(endpoints, deadline).await?),
+        StoreConfig::Embedded(dir) => Arc::new(EmbeddedStore::open(dir, deadline)?),
+    })
+}
+
+/// Runs a manager on `listener` until `shutdown` completes, then stops
+/// accepting, answers parked polls, deregisters and returns.
+pub async fn serve(
+    config: ServeConfig,
+    store: SharedStore,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let bound = listener.local_addr()?;
+    let identity = Identity::of_this_host(config.advertised(bound));
+    let app = App::new(config, store.clone());
+    let cancel = app.shutdown.clone();
+
+    let mut tasks = JoinSet::new();
+    tasks.spawn(app.hub.clone().run(cancel.clone()));
+    tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
+    tasks.spawn(crate::manager::run_membership(
+        store.clone(),
+        identity.clone(),
+        app.config.node_ttl,
+        cancel.clone(),
+    ));
+    tracing::info!(
+        listen = %bound,
+        advertise = %identity.bind_address,
+        store = store.kind(),
+        "cflux manager started"
+    );
+
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = cancel.clone();
+    let mut server = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(stopping.cancelled_owned())
+            .await
+    });
+    let early = tokio::select! {
+        _ = shutdown => None,
+        r = &mut server => Some(r),
+    };
+    cancel.cancel();
+    let result = match early {
+        Some(r) => r.map_err(anyhow::Error::from).and_then(|r| Ok(r?)),
+        None => match tokio::time::timeout(GRACE, &mut server).await {
+            Ok(r) => r.map_err(anyhow::Error::from).and_then(|r| Ok(r?)),
+            Err(_) => {
+                tracing::warn!("requests still open after {GRACE:?}; closing them");
+                server.abort();
+                Ok(())
+            }
+        },
+    };
+    if tokio::time::timeout(GRACE, tasks.join_all()).await.is_err() {
+        tracing::warn!("background tasks did not stop in time");
+    }
+    tracing::info!("cflux manager stopped");
+    result
+}

@@ -1,0 +1,293 @@
+//! The production store: etcd v3 through the `etcd-client` crate.
+//!
+//! Each [`Store`] call maps to one etcd RPC, bounded by the store's
+//! [`Deadline`]. The connection is lazy and balanced over every endpoint
+//! given, so a manager starts while etcd is down and recovers by itself when
+//! it returns.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use etcd_client::{
+    Client, Compare as EtcdCompare, CompareOp, ConnectOptions, DeleteOptions, EventType,
+    GetOptions, KvClient, LeaseClient, SortOrder, SortTarget, TxnOp, TxnOpResponse, WatchClient,
+    WatchOptions,
+};
+use futures::StreamExt;
+use tonic::Code;
+
+use super::{
+    Compare, Deadline, Event, EventKind, KeyValue, Lease, LeaseId, Op, OpResult, Result, Revision,
+    Store, StoreError, Txn, TxnResult, WatchStream, prefix_end,
+};
+
+/// Large enough for a range over every node record of a big deployment or
+/// every retained metadata version of a cluster.
+const MAX_MESSAGE: usize = 256 << 20;
+
+pub struct EtcdStore {
+    kv: KvClient,
+    lease: LeaseClient,
+    watch: WatchClient,
+    deadline: Deadline,
+}
+
+impl EtcdStore {
+    /// Prepares a client for `endpoints` (`http://host:port`); no connection
+    /// is made until the first request.
+    pub async fn connect(endpoints: &[String], deadline: Deadline) -> anyhow::Result<EtcdStore> {
+        let options = ConnectOptions::new()
+            .with_connect_timeout(deadline.0)
+            .with_timeout(deadline.0)
+            .with_keep_alive(Duration::from_secs(5), deadline.0)
+            .with_keep_alive_while_idle(true);
+        let client = Client::connect(endpoints, Some(options))
+            .await
+            .map_err(|e| anyhow::anyhow!("etcd {}: {e}", endpoints.join(",")))?;
+        Ok(EtcdStore {
+            kv: client.kv_client().max_decoding_message_size(MAX_MESSAGE),
+            lease: client.lease_client(),
+            watch: client.watch_client().max_decoding_message_size(MAX_MESSAGE),
+            deadline,
+        })
+    }
+}
+
+fn map_err(e: etcd_client::Error) -> StoreError {
+    match e {
+        etcd_client::Error::GRpcStatus(s) => {
+            if s.message().contains("requested lease not found") {
+                return StoreError::LeaseNotFound;
+            }
+            match s.code() {
+                Code::Unavailable
+                | Code::DeadlineExceeded
+                | Code::Cancelled
+                | Code::Unknown
+                | Code::Aborted
+                | Code::ResourceExhausted => StoreError::Unavailable(s.message().to_string()),
+                _ => StoreError::Other(format!("etcd: {}", s.message())),
+            }
+        }
+        etcd_client::Error::TransportError(e) => StoreError::Unavailable(e.to_string()),
+        etcd_client::Error::IoError(e) => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+fn convert(kv: &etcd_client::KeyValue) -> KeyValue {
+    KeyValue {
+        key: kv.key().to_vec(),
+        value: kv.value().to_vec(),
+        create_revision: kv.create_revision(),
+        mod_revision: kv.mod_revision(),
+        version: kv.version(),
+        lease: kv.lease(),
+    }
+}
+
+fn to_etcd_op(op: Op) -> TxnOp {
+    match op {
+        Op::Put { key, value, lease } => {
+            let opts = (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease));
+            TxnOp::put(key, value, opts)
+        }
+        Op::Delete { key } => TxnOp::delete(key, None),
+        Op::DeleteRange { start, end } => {
+            TxnOp::delete(start, Some(DeleteOptions::new().with_range(end)))
+        }
+        Op::Get { key } => TxnOp::get(key, None),
+        Op::Last { prefix } => {
+            let end = prefix_end(&prefix);
+            TxnOp::get(
+                prefix,
+                Some(
+                    GetOptions::new()
+                        .with_range(end)
+                        .with_sort(SortTarget::Key, SortOrder::Descend)
+                        .with_limit(1),
+                ),
+            )
+        }
+    }
+}
+
+#[async_trait]
+impl Store for EtcdStore {
+    fn kind(&self) -> &'static str {
+        "etcd"
+    }
+
+    async fn txn(&self, txn: Txn) -> Result<TxnResult> {
+        let compares: Vec<EtcdCompare> = txn
+            .compares
+            .into_iter()
+            .map(|c| match c {
+                Compare::VersionEquals(k, v) => EtcdCompare::version(k, CompareOp::Equal, v),
+                Compare::ModRevisionEquals(k, r) => {
+                    EtcdCompare::mod_revision(k, CompareOp::Equal, r)
+                }
+            })
+            .collect();
+        let success: Vec<TxnOp> = txn.success.into_iter().map(to_etcd_op).collect();
+        let failure: Vec<TxnOp> = txn.failure.into_iter().map(to_etcd_op).collect();
+        let request = etcd_client::Txn::new()
+            .when(compares)
+            .and_then(success)
+            .or_else(failure);
+        let mut kv = self.kv.clone();
+        let resp = self
+            .deadline
+            .run("etcd txn", async { kv.txn(request).await.map_err(map_err) })
+            .await?;
+        let revision = resp.header().map_or(0, |h| h.revision());
+        let results = resp
+            .op_responses()
+            .into_iter()
+            .map(|r| match r {
+                TxnOpResponse::Put(_) => OpResult::Put,
+                TxnOpResponse::Delete(d) => OpResult::Deleted(d.deleted() as u64),
+                TxnOpResponse::Get(g) => OpResult::Got(g.kvs().first().map(convert)),
+                TxnOpResponse::Txn(_) => OpResult::Put,
+            })
+            .collect();
+        Ok(TxnResult {
+            succeeded: resp.succeeded(),
+            revision,
+            results,
+        })
+    }
+
+    async fn range(&self, prefix: &[u8]) -> Result<(Vec<KeyValue>, Revision)> {
+        let mut kv = self.kv.clone();
+        let opts = GetOptions::new().with_range(prefix_end(prefix));
+        let resp = self
+            .deadline
+            .run("etcd range", async {
+                kv.get(prefix, Some(opts)).await.map_err(map_err)
+            })
+            .await?;
+        let revision = resp.header().map_or(0, |h| h.revision());
+        Ok((resp.kvs().iter().map(convert).collect(), revision))
+    }
+
+    async fn grant(&self, ttl_secs: i64) -> Result<Lease> {
+        let mut lease = self.lease.clone();
+        let resp = self
+            .deadline
+            .run("etcd lease grant", async {
+                lease.grant(ttl_secs, None).await.map_err(map_err)
+            })
+            .await?;
+        Ok(Lease {
+            id: resp.id(),
+            ttl: resp.ttl(),
+        })
+    }
+
+    async fn keep_alive(&self, id: LeaseId) -> Result<bool> {
+        let mut lease = self.lease.clone();
+        self.deadline
+            .run("etcd lease keepalive", async {
+                // `keep_alive` sends one renewal and reads its answer, failing
+                // with `LeaseKeepAliveError` when the lease is gone.
+                match lease.keep_alive(id).await {
+                    Ok(_) => Ok(true),
+                    Err(etcd_client::Error::LeaseKeepAliveError(_)) => Ok(false),
+                    Err(e) => Err(map_err(e)),
+                }
+            })
+            .await
+    }
+
+    async fn revoke(&self, id: LeaseId) -> Result<bool> {
+        let mut lease = self.lease.clone();
+        self.deadline
+            .run("etcd lease revoke", async {
+                match lease.revoke(id).await {
+                    Ok(_) => Ok(true),
+                    Err(etcd_client::Error::GRpcStatus(s)) if s.code() == Code::NotFound => {
+                        Ok(false)
+                    }
+                    Err(e) => Err(map_err(e)),
+                }
+            })
+            .await
+    }
+
+    async fn watch(&self, prefix: &[u8], start: Revision) -> Result<WatchStream> {
+        let mut client = self.watch.clone();
+        let opts = WatchOptions::new()
+            .with_range(prefix_end(prefix))
+            .with_start_revision(start)
+            .with_progress_notify();
+        let prefix = prefix.to_vec();
+        let stream = self
+            .deadline
+            .run("etcd watch", async {
+                client.watch(prefix, Some(opts)).await.map_err(map_err)
+            })
+            .await?;
+        let (sender, responses) = stream.split();
+        let events = futures::stream::unfold(
+            (responses, Some(sender), false),
+            move |(mut responses, sender, done)| async move {
+                if done {
+                    return None;
+                }
+                loop {
+                    let msg = match responses.message().await {
+                        Ok(Some(msg)) => msg,
+                        Ok(None) => {
+                            let e = StoreError::Unavailable("etcd watch stream ended".into());
+                            return Some((Err(e), (responses, sender, true)));
+                        }
+                        Err(e) => return Some((Err(map_err(e)), (responses, sender, true))),
+                    };
+                    if msg.canceled() {
+                        let e = if msg.compact_revision() > 0 {
+                            StoreError::Compacted {
+                                requested: start,
+                                compacted: msg.compact_revision(),
+                            }
+                        } else {
+                            StoreError::Unavailable(format!(
+                                "etcd cancelled the watch: {}",
+                                msg.cancel_reason()
+                            ))
+                        };
+                        return Some((Err(e), (responses, sender, true)));
+                    }
+                    let events: Vec<Event> = msg
+                        .events()
+                        .iter()
+                        .filter_map(|e| {
+                            let kv = e.kv()?;
+                            let kind = match e.event_type() {
+                                EventType::Put => EventKind::Put,
+                                EventType::Delete => EventKind::Delete,
+                            };
+                            Some(Event {
+                                kind,
+                                kv: convert(kv),
+                            })
+                        })
+                        .collect();
+                    if !events.is_empty() {
+                        return Some((Ok(events), (responses, sender, false)));
+                    }
+                }
+            },
+        );
+        Ok(events.boxed())
+    }
+
+    async fn compact(&self, revision: Revision) -> Result<()> {
+        let mut kv = self.kv.clone();
+        self.deadline
+            .run("etcd compact", async {
+                kv.compact(revision, None).await.map_err(map_err).map(|_| ())
+            })
+            .await
+    }
+}
