@@ -32,7 +32,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CFLUX_ADVERTISE", value_name = "ADDR")]
     pub advertise: Option<String>,
     /// etcd v3 endpoints (comma-separated URLs); without it, the embedded store
-    #[arg(long, env = "CFLUX_ETCD", value_name = "URL[,URL…]", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "CFLUX_ETCD",
+        value_name = "URL[,URL…]",
+        value_delimiter = ','
+    )]
     pub etcd: Vec<String>,
     /// Directory of the embedded store [default: ./cflux-data]
     #[arg(long, env = "CFLUX_DATA_DIR", value_name = "DIR")]

@@ -67,7 +67,12 @@ pub fn node(cluster: &str, id: u64) -> Vec<u8> {
 }
 
 pub fn node_alive(cluster: &str, id: u64) -> Vec<u8> {
-    format!("{ROOT}nodes/{}/{}/alive", encode_cluster(cluster), padded(id)).into_bytes()
+    format!(
+        "{ROOT}nodes/{}/{}/alive",
+        encode_cluster(cluster),
+        padded(id)
+    )
+    .into_bytes()
 }
 
 /// A key found under [`all_nodes`]: a record or a liveness marker.
@@ -113,7 +118,12 @@ pub fn versions(cluster: &str) -> Vec<u8> {
 }
 
 pub fn version(cluster: &str, version: u64) -> Vec<u8> {
-    format!("{ROOT}versions/{}/{}", encode_cluster(cluster), padded(version)).into_bytes()
+    format!(
+        "{ROOT}versions/{}/{}",
+        encode_cluster(cluster),
+        padded(version)
+    )
+    .into_bytes()
 }
 
 /// `(cluster, version)` of a key under [`all_versions`].
@@ -129,7 +139,17 @@ mod tests {
 
     #[test]
     fn names_cannot_alias_each_other() {
-        let names = ["a", "a/b", "a%2Fb", "a b", "a+b", "ä", "a/alive", "..", "a/00000000000000000001"];
+        let names = [
+            "a",
+            "a/b",
+            "a%2Fb",
+            "a b",
+            "a+b",
+            "ä",
+            "a/alive",
+            "..",
+            "a/00000000000000000001",
+        ];
         let mut keys: Vec<Vec<u8>> = names.iter().map(|n| cluster_nodes(n)).collect();
         keys.sort();
         keys.dedup();
@@ -147,14 +167,23 @@ mod tests {
             assert_eq!(decode_cluster(&encode_cluster(name)).as_deref(), Some(name));
             assert_eq!(
                 parse_node_key(&node(name, 7)),
-                Some(NodeKey::Record { cluster: name.into(), id: 7 })
+                Some(NodeKey::Record {
+                    cluster: name.into(),
+                    id: 7
+                })
             );
             assert_eq!(
                 parse_node_key(&node_alive(name, 7)),
-                Some(NodeKey::Alive { cluster: name.into(), id: 7 })
+                Some(NodeKey::Alive {
+                    cluster: name.into(),
+                    id: 7
+                })
             );
             assert_eq!(parse_head_key(&head(name)).as_deref(), Some(name));
-            assert_eq!(parse_version_key(&version(name, 42)), Some((name.to_string(), 42)));
+            assert_eq!(
+                parse_version_key(&version(name, 42)),
+                Some((name.to_string(), 42))
+            );
         }
     }
 

@@ -199,7 +199,9 @@ impl Metadata {
         if r.succeeded {
             return Ok(WriteOutcome::Written(next));
         }
-        Ok(WriteOutcome::Conflict(r.got(0).map(Doc::decode).transpose()?))
+        Ok(WriteOutcome::Conflict(
+            r.got(0).map(Doc::decode).transpose()?,
+        ))
     }
 
     /// The newest version (if any) and the store revision it was read at.
@@ -218,7 +220,9 @@ impl Metadata {
     /// The retained versions, oldest first.
     pub async fn history(&self, cluster: &str) -> Result<Vec<VersionInfo>> {
         let (kvs, _) = self.store.range(&keys::versions(cluster)).await?;
-        kvs.iter().map(|kv| Ok(Doc::decode(kv)?.summary())).collect()
+        kvs.iter()
+            .map(|kv| Ok(Doc::decode(kv)?.summary()))
+            .collect()
     }
 
     /// `(cluster, newest version summary)` of every cluster with metadata.

@@ -54,7 +54,9 @@ impl Registration {
 
 fn check_text(field: &str, value: &str) -> Result<()> {
     if value.is_empty() || value.len() > 255 {
-        return Err(Error::Invalid(format!("{field}: 1 to 255 bytes are needed")));
+        return Err(Error::Invalid(format!(
+            "{field}: 1 to 255 bytes are needed"
+        )));
     }
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(Error::Invalid(format!(
@@ -201,6 +203,13 @@ impl Registry {
                     .then(Op::put(key.clone(), record.encode()));
                 self.store.txn(txn).await?;
                 return Ok(record.view(true));
+            }
+            if self.forgotten(&record, now_ms()) {
+                // Dead past forget-after: gone, whether or not the forgetter
+                // has removed the record yet.
+                let txn = Txn::new().when(unchanged).then(Op::delete(key.clone()));
+                self.store.txn(txn).await?;
+                return Err(not_found(cluster, id));
             }
             let lease = self.store.grant(self.ttl.as_secs() as i64).await?;
             record.lease = lease.id;

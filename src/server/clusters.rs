@@ -55,7 +55,10 @@ fn doc_response(status: StatusCode, doc: Option<&Doc>) -> Response {
         HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static(OCTET_STREAM));
     (
         status,
-        [version_header(version), (header::CONTENT_TYPE, content_type)],
+        [
+            version_header(version),
+            (header::CONTENT_TYPE, content_type),
+        ],
         Body::from(bytes),
     )
         .into_response()
@@ -139,17 +142,13 @@ pub async fn read(
     let wait = wait_param(&app, query.as_deref())?;
     let waited = app
         .hub
-        .wait_for_change(
-            &app.meta,
-            &args.cluster,
-            args.version,
-            wait,
-            &app.shutdown,
-        )
+        .wait_for_change(&app.meta, &args.cluster, args.version, wait, &app.shutdown)
         .await?;
     Ok(match waited {
         Waited::Changed(doc) => doc_response(StatusCode::OK, doc.as_deref()),
-        Waited::TimedOut => (StatusCode::NO_CONTENT, [version_header(args.version)]).into_response(),
+        Waited::TimedOut => {
+            (StatusCode::NO_CONTENT, [version_header(args.version)]).into_response()
+        }
     })
 }
 
@@ -201,14 +200,18 @@ pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<ClusterView>>,
         alive: 0,
     };
     for (cluster, info) in heads {
-        let c = clusters.entry(cluster.clone()).or_insert_with(|| view(&cluster));
+        let c = clusters
+            .entry(cluster.clone())
+            .or_insert_with(|| view(&cluster));
         c.version = info.version;
         c.size = info.size;
         c.written_at = Some(info.written_at);
     }
     for node in nodes {
         let cluster = node.cluster.unwrap_or_default();
-        let c = clusters.entry(cluster.clone()).or_insert_with(|| view(&cluster));
+        let c = clusters
+            .entry(cluster.clone())
+            .or_insert_with(|| view(&cluster));
         c.nodes += 1;
         c.alive += u64::from(node.alive);
     }

@@ -61,7 +61,11 @@ impl App {
                 config.node_ttl,
                 config.forget_after,
             )),
-            meta: Metadata::new(store.clone(), config.history, config.max_meta_bytes as usize),
+            meta: Metadata::new(
+                store.clone(),
+                config.history,
+                config.max_meta_bytes as usize,
+            ),
             hub: Hub::new(store.clone()),
             managers: Managers::new(store),
             config,

@@ -62,10 +62,7 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(node)))
 }
 
-pub async fn refresh(
-    State(app): State<Arc<App>>,
-    args: PathArgs,
-) -> Result<Json<Node>, ApiError> {
+pub async fn refresh(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json<Node>, ApiError> {
     Ok(Json(app.registry.refresh(&args.cluster, args.id).await?))
 }
 

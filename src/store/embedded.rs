@@ -531,7 +531,10 @@ impl Store for EmbeddedStore {
             let kv = r.open_table(KV).map_err(db_err)?;
             let end = prefix_end(&prefix);
             let mut out = Vec::new();
-            for row in kv.range(prefix.as_slice()..end.as_slice()).map_err(db_err)? {
+            for row in kv
+                .range(prefix.as_slice()..end.as_slice())
+                .map_err(db_err)?
+            {
                 let (k, v) = row.map_err(db_err)?;
                 out.push(decode(k.value(), v.value())?);
             }
@@ -589,12 +592,8 @@ impl Store for EmbeddedStore {
                 .collect();
             (b.revision >= start && !events.is_empty()).then_some(events)
         };
-        let backlog: Vec<Result<Vec<Event>>> = state
-            .log
-            .iter()
-            .filter_map(|b| filter(b))
-            .map(Ok)
-            .collect();
+        let backlog: Vec<Result<Vec<Event>>> =
+            state.log.iter().filter_map(|b| filter(b)).map(Ok).collect();
         // Subscribing under the lock means no batch falls between the backlog
         // and the live feed.
         let live = BroadcastStream::new(self.shared.events.subscribe());
@@ -604,9 +603,9 @@ impl Store for EmbeddedStore {
             .filter_map(move |item| {
                 futures::future::ready(match item {
                     Ok(b) => filter(&b).map(Ok),
-                    Err(BroadcastStreamRecvError::Lagged(n)) => Some(Err(
-                        StoreError::Unavailable(format!("watch fell {n} changes behind")),
-                    )),
+                    Err(BroadcastStreamRecvError::Lagged(n)) => Some(Err(StoreError::Unavailable(
+                        format!("watch fell {n} changes behind"),
+                    ))),
                 })
             })
             // A lagged watch reports the error once and then ends.

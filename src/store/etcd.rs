@@ -286,7 +286,10 @@ impl Store for EtcdStore {
         let mut kv = self.kv.clone();
         self.deadline
             .run("etcd compact", async {
-                kv.compact(revision, None).await.map_err(map_err).map(|_| ())
+                kv.compact(revision, None)
+                    .await
+                    .map_err(map_err)
+                    .map(|_| ())
             })
             .await
     }

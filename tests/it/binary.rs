@@ -1,0 +1,113 @@
+//! The `cflux` binary as an operator runs it.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{eventually, free_port, http};
+
+fn cflux() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cflux"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_on_the_embedded_store_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = cflux()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .env("CFLUX_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = http();
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(
+        Duration::from_secs(10),
+        "cflux serve to answer",
+        async || client.get(format!("{base}/healthz")).send().await.is_ok(),
+    )
+    .await;
+    let listed = async || {
+        client
+            .get(format!("{base}/nodes"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["cflux"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    eventually(
+        Duration::from_secs(5),
+        "the manager to list itself",
+        async || listed().await == 1,
+    )
+    .await;
+    assert!(
+        dir.path().join("data/cflux.redb").exists(),
+        "state lives in --data-dir"
+    );
+
+    let start = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "graceful shutdown is prompt"
+    );
+}
+
+#[test]
+fn bad_configuration_is_one_line_and_exit_code_2() {
+    for args in [
+        vec!["serve", "--node-ttl", "1s"],
+        vec!["serve", "--node-ttl", "soon"],
+        vec!["serve", "--etcd", "not-a-url"],
+        vec!["serve", "--config", "/nonexistent/cflux.toml"],
+        vec!["serve", "--default-wait", "20m"],
+    ] {
+        let out = cflux()
+            .args(&args)
+            .env_remove("CFLUX_ETCD")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("error"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn environment_variables_configure_serve() {
+    let out = cflux()
+        .args(["serve"])
+        .env("CFLUX_NODE_TTL", "1s")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--node-ttl"));
+}

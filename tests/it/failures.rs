@@ -1,0 +1,159 @@
+//! Durability, several managers on one store, and a store that stops,
+//! hangs or restarts under a running manager.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cflux::store::embedded::EmbeddedStore;
+use cflux::store::{Deadline, SharedStore};
+
+use crate::support::manager::etcd_store;
+use crate::support::{Manager, TestStore, eventually};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embedded_store_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || -> SharedStore {
+        Arc::new(EmbeddedStore::open(dir.path(), Deadline(Duration::from_secs(2))).unwrap())
+    };
+    let mut config = crate::support::test_config();
+    config.node_ttl = Duration::from_secs(10);
+    let store = open();
+    let m = Manager::start(config.clone(), store.clone()).await;
+    let id = m.register("durable", "h").await;
+    m.post("/clusters/durable/versions/0", "kept")
+        .await
+        .expect(200);
+    m.stop().await;
+    drop(store);
+
+    let store = open();
+    let m = Manager::start(config, store).await;
+    let nodes = m.get("/nodes/durable").await.json();
+    assert_eq!(nodes[0]["id"], id);
+    assert_eq!(
+        nodes[0]["alive"], true,
+        "leases get a fresh TTL when the store opens, as in etcd"
+    );
+    let r = m.put(&format!("/nodes/durable/{id}")).await;
+    r.expect(200);
+    assert_eq!(r.json()["id"], id);
+    let meta = m.get("/clusters/durable").await;
+    assert_eq!((meta.version(), meta.text()), (1, "kept".into()));
+    assert!(
+        m.register("durable", "h2").await > id,
+        "the id counter is durable"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_on_one_manager_wakes_a_poll_on_another() {
+    let t = TestStore::etcd().await;
+    let etcd = match &t.backend {
+        crate::support::Backend::Etcd(e) => e,
+        _ => unreachable!(),
+    };
+    // Two managers, each with its own etcd client, as two processes would be.
+    let a = Arc::new(Manager::start(t.config(), etcd_store(etcd).await).await);
+    let b = Manager::start(t.config(), etcd_store(etcd).await).await;
+    let polls: Vec<_> = (0..50)
+        .map(|_| {
+            let a = a.clone();
+            tokio::spawn(async move { a.get("/clusters/shared/versions/0?wait=30s").await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // However many polls are parked, a manager holds one metadata watch.
+    let watchers = etcd.metric("etcd_debugging_mvcc_watcher_total");
+    assert!(
+        watchers <= 2.0,
+        "{watchers} etcd watchers for 50 parked polls on 2 managers"
+    );
+    b.post("/clusters/shared/versions/0", "from b")
+        .await
+        .expect(200);
+    for p in polls {
+        let r = p.await.unwrap();
+        r.expect(200);
+        assert_eq!((r.version(), r.text()), (1, "from b".into()));
+    }
+    // Node ids are unique across managers sharing the store.
+    let x = a.register("c", "x").await;
+    let y = b.register("c", "y").await;
+    assert_ne!(x, y);
+    assert_eq!(b.put(&format!("/nodes/c/{x}")).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_etcd_restart_loses_no_version() {
+    let mut t = TestStore::etcd().await;
+    let m = Arc::new(Manager::start(t.config(), t.store.clone()).await);
+    m.post("/clusters/r/versions/0", "v1").await.expect(200);
+    let poll = {
+        let m = m.clone();
+        tokio::spawn(async move { m.get("/clusters/r/versions/1?wait=30s").await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    t.etcd_fixture().kill();
+    let start = Instant::now();
+    m.get("/nodes").await.expect_error(503, "unavailable");
+    m.post("/clusters/r/versions/1", "lost")
+        .await
+        .expect_error(503, "unavailable");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "503s come quickly"
+    );
+    m.get("/readyz").await.expect_error(503, "unavailable");
+
+    t.etcd_fixture().restart();
+    // The manager recovers by itself.
+    eventually(
+        Duration::from_secs(20),
+        "the manager to reach etcd again",
+        async || m.get("/readyz").await.status == 200,
+    )
+    .await;
+    m.post("/clusters/r/versions/1", "v2").await.expect(200);
+    let r = poll.await.unwrap();
+    r.expect(200);
+    assert_eq!(
+        (r.version(), r.text()),
+        (2, "v2".into()),
+        "the parked poll saw the write made after the restart"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hung_etcd_gives_quick_errors_not_hangs() {
+    let t = TestStore::etcd().await;
+    let m = Arc::new(Manager::start(t.config(), t.store.clone()).await);
+    let id = m.register("hang", "h").await;
+    let etcd = match &t.backend {
+        crate::support::Backend::Etcd(e) => e,
+        _ => unreachable!(),
+    };
+    etcd.pause();
+    let start = Instant::now();
+    m.put(&format!("/nodes/hang/{id}"))
+        .await
+        .expect_error(503, "unavailable");
+    m.post("/clusters/hang/versions/0", "x")
+        .await
+        .expect_error(503, "unavailable");
+    m.get("/clusters/hang/versions/0?wait=1s")
+        .await
+        .expect_error(503, "unavailable");
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "each call is bounded by the store deadline"
+    );
+    etcd.resume();
+    eventually(
+        Duration::from_secs(20),
+        "recovery after etcd resumes",
+        async || m.put(&format!("/nodes/hang/{id}")).await.status == 200,
+    )
+    .await;
+}

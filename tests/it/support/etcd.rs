@@ -1,0 +1,160 @@
+//! A real, throwaway etcd member (Debian's `etcd-server`) on free loopback
+//! ports in a temporary folder; killed on drop.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub struct Etcd {
+    dir: TempDir,
+    client_port: u16,
+    peer_port: u16,
+    child: Option<Child>,
+}
+
+impl Etcd {
+    /// Starts a single-member cluster and waits until it is healthy.
+    pub fn start() -> Etcd {
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let mut etcd = Etcd {
+                dir: tempfile::tempdir().expect("temp dir"),
+                client_port: super::free_port(),
+                peer_port: super::free_port(),
+                child: None,
+            };
+            match etcd.spawn() {
+                Ok(()) => return etcd,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("etcd would not start: {last_error}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.client_port)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let client = self.url();
+        let peer = format!("http://127.0.0.1:{}", self.peer_port);
+        let log = std::fs::File::create(self.dir.path().join("etcd.log")).expect("log file");
+        let child = Command::new("etcd")
+            .args(["--name", "t", "--data-dir"])
+            .arg(self.dir.path().join("data"))
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
+            .args(["--initial-cluster", &format!("t={peer}")])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run `etcd` ({e}). The tests need a real etcd: install Debian's \
+                     etcd-server package (scripts/install-deps, or apt-get install etcd-server)"
+                )
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if self.healthy() {
+                return Ok(());
+            }
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                let log =
+                    std::fs::read_to_string(self.dir.path().join("etcd.log")).unwrap_or_default();
+                self.child = None;
+                return Err(format!("etcd exited with {status}: {log}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.kill();
+        Err("etcd was not healthy within 15s".into())
+    }
+
+    /// `GET /health` answers `{"health":"true"}`.
+    pub fn healthy(&self) -> bool {
+        self.get("/health").is_some_and(|b| b.contains("\"true\""))
+    }
+
+    /// A plain HTTP GET on the client port (health, metrics).
+    pub fn get(&self, path: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.client_port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// Reads a gauge from etcd's Prometheus metrics.
+    pub fn metric(&self, name: &str) -> f64 {
+        let body = self.get("/metrics").expect("etcd metrics");
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("etcd has no metric {name}"))
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().expect("etcd is running").id();
+        let ok = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill {sig} {pid} failed");
+    }
+
+    /// Freezes the member (SIGSTOP): it accepts connections but never answers.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the member again on its old folder and ports.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn().expect("etcd restarts");
+    }
+}
+
+impl Drop for Etcd {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            // A paused member must be resumed to die cleanly.
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
+        }
+        self.kill();
+    }
+}

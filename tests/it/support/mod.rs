@@ -1,0 +1,115 @@
+//! Test fixtures: real etcd processes, stores, in-process managers, and
+//! HTTP helpers that print both sides on failure.
+
+pub mod etcd;
+pub mod manager;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+pub use etcd::Etcd;
+pub use manager::{Backend, Manager, TestStore, test_config};
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("local addr")
+        .port()
+}
+
+/// Polls `check` until it returns true or `within` passes.
+pub async fn eventually(within: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let start = tokio::time::Instant::now();
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            start.elapsed() < within,
+            "timed out after {within:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An HTTP client without a connection pool surprise: no proxy, a timeout
+/// generous enough for long polls.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("http client")
+}
+
+/// A response read whole, for assertions.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub async fn from(resp: reqwest::Response) -> Reply {
+        Reply {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {} body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("ascii header").to_string())
+    }
+
+    pub fn version(&self) -> u64 {
+        self.header("version")
+            .unwrap_or_else(|| panic!("no Version header in {self:?}"))
+            .parse()
+            .expect("numeric Version")
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Reply {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got {} with body {}",
+            self.status,
+            self.text()
+        );
+        self
+    }
+
+    /// Asserts a JSON error body with the given status and code.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> String {
+        self.expect(status);
+        let v = self.json();
+        assert_eq!(v["error"]["code"], code, "error body: {v}");
+        v["error"]["message"]
+            .as_str()
+            .expect("error message")
+            .to_string()
+    }
+}
