@@ -1,7 +1,9 @@
 //! The command line: `cflux <verb> …`, parsed with clap's derive API.
 //!
-//! Exit codes: `0` success, `1` runtime failure (cannot bind, store
-//! unreachable at start), `2` usage or configuration error.
+//! Exit codes: `0` success (including a clean shutdown on SIGINT/SIGTERM),
+//! `1` runtime failure (cannot bind, the embedded store's files are locked by
+//! another process), `2` usage or configuration error. An unreachable etcd is
+//! not fatal: the manager starts, answers 503 and recovers when etcd does.
 
 use std::process::ExitCode;
 

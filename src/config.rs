@@ -243,7 +243,10 @@ impl ServeConfig {
         }
         if let StoreConfig::Etcd(endpoints) = &self.store {
             for e in endpoints {
-                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                if e.starts_with("https://") {
+                    bail!("--etcd {e:?}: TLS to etcd is not supported yet; use http:// endpoints");
+                }
+                if !e.starts_with("http://") {
                     bail!("--etcd {e:?}: endpoints are URLs like http://127.0.0.1:2379");
                 }
             }
@@ -325,6 +328,10 @@ mod tests {
             },
             ServeArgs {
                 etcd: vec!["127.0.0.1:2379".into()],
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["https://127.0.0.1:2379".into()],
                 ..Default::default()
             },
             ServeArgs {

@@ -31,7 +31,6 @@ impl ApiError {
     pub fn rejection(status: StatusCode, message: String) -> ApiError {
         let code = match status {
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             s if s.is_server_error() => "internal",
             _ => "bad_request",
         };
