@@ -1,6 +1,6 @@
 //! The command line: `cflux <verb> …`, parsed with clap's derive API.
 //!
-//! Exit codes: `0` success (including a clean shutdown on SIGINT/SIGTERM),
+//! Client verbs exit as documented in [`crate::cmd`]. `cflux serve` exit codes: `0` success (including a clean shutdown on SIGINT/SIGTERM),
 //! `1` runtime failure (cannot bind, the embedded store's files are locked by
 //! another process), `2` usage or configuration error. An unreachable etcd is
 //! not fatal: the manager starts, answers 503 and recovers when etcd does.
@@ -9,11 +9,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cmd::clusters::ClustersCommand;
+use crate::cmd::meta::MetaCommand;
+use crate::cmd::nodes::NodesCommand;
+use crate::cmd::{CliError, ClientArgs};
 use crate::config::ServeArgs;
 
 /// cflux: a control plane for InfluxDB 1.x clusters.
 #[derive(Debug, Parser)]
-#[command(name = "cflux", version, about, propagate_version = true)]
+#[command(name = "cflux", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +27,27 @@ pub struct Cli {
 pub enum Command {
     /// Run the ClusterFlux manager: node membership and versioned metadata over HTTP
     Serve(ServeArgs),
+    /// List, register, heartbeat and deregister nodes
+    Nodes {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: NodesCommand,
+    },
+    /// List clusters with their metadata versions and node counts
+    Clusters {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: ClustersCommand,
+    },
+    /// Read and write a cluster's versioned metadata
+    Meta {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: MetaCommand,
+    },
 }
 
 /// Parses the process arguments and runs the verb.
@@ -30,6 +55,31 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Nodes { client, command } => {
+            client_verb(async move { crate::cmd::nodes::run(&client, command).await })
+        }
+        Command::Clusters { client, command } => {
+            client_verb(async move { crate::cmd::clusters::run(&client, command).await })
+        }
+        Command::Meta { client, command } => {
+            client_verb(async move { crate::cmd::meta::run(&client, command).await })
+        }
+    }
+}
+
+/// Runs a client verb and maps its failure to one line and an exit code.
+fn client_verb(verb: impl std::future::Future<Output = Result<(), CliError>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(verb) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.exit_code() == 0 => ExitCode::SUCCESS,
+        Err(e) => fail(e.exit_code(), e),
     }
 }
 
@@ -121,10 +171,34 @@ mod tests {
             "20s",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("parsed as another verb");
+        };
         assert_eq!(args.etcd.len(), 2);
         let config = args.resolve().unwrap();
         assert_eq!(config.node_ttl, std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn client_options_are_global_to_their_verb() {
+        let cli = Cli::try_parse_from([
+            "cflux",
+            "meta",
+            "put",
+            "c",
+            "--version",
+            "3",
+            "-o",
+            "json",
+            "--endpoint",
+            "http://a:1,http://b:2",
+        ])
+        .unwrap();
+        let Command::Meta { client, .. } = cli.command else {
+            panic!("parsed as another verb");
+        };
+        assert_eq!(client.endpoint, ["http://a:1", "http://b:2"]);
+        assert_eq!(client.output, crate::cmd::Output::Json);
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! See `ARCHITECTURE.md` for the invariants that hold these together.
 
 pub mod cli;
+pub mod client;
+pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod hub;

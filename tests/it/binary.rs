@@ -36,17 +36,16 @@ async fn serve_runs_on_the_embedded_store_and_stops_on_sigterm() {
     )
     .await;
     let listed = async || {
-        client
+        let body = client
             .get(format!("{base}/nodes"))
             .send()
             .await
             .unwrap()
-            .json::<serde_json::Value>()
+            .bytes()
             .await
-            .unwrap()["cflux"]
-            .as_array()
-            .unwrap()
-            .len()
+            .unwrap();
+        let nodes: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        nodes["cflux"].as_array().unwrap().len()
     };
     eventually(
         Duration::from_secs(5),

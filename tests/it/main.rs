@@ -8,3 +8,4 @@ mod binary;
 mod failures;
 mod store_conformance;
 mod support;
+mod verbs;

@@ -1,0 +1,328 @@
+//! The typed HTTP client of the manager API, used by the client verbs (and
+//! by the agent): one place that knows paths, status codes and bodies.
+//!
+//! Several endpoints may be given; a request that cannot connect to one
+//! tries the next, and the client remembers which one last answered.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::keys::encode_cluster;
+use crate::meta::VersionInfo;
+use crate::nodes::Node;
+use crate::server::{ClusterView, NodesView};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No endpoint accepted a connection.
+    #[error("cannot reach the manager at {endpoints}: {reason}")]
+    Unreachable { endpoints: String, reason: String },
+    /// The manager answered with an error.
+    #[error("{message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// A metadata write was based on a stale version.
+    #[error(
+        "version conflict: the stored version is {version}; fetch it, re-apply the change and write again"
+    )]
+    Conflict { version: u64, doc: Option<Metadata> },
+    /// The manager's answer made no sense (wrong JSON, missing header).
+    #[error("unexpected answer from the manager: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Api { status: 404, .. })
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// One version of a cluster's metadata as fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    pub version: u64,
+    pub content_type: String,
+    pub body: Bytes,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    endpoints: Vec<String>,
+    /// Index of the endpoint that answered last.
+    current: AtomicUsize,
+    timeout: Duration,
+}
+
+/// `/nodes/{cluster}` with the name percent-encoded.
+fn cluster_path(prefix: &str, cluster: &str, rest: &str) -> String {
+    format!("{prefix}/{}{rest}", encode_cluster(cluster))
+}
+
+impl Client {
+    /// A client of `endpoints` (base URLs); `timeout` bounds ordinary requests.
+    pub fn new(endpoints: Vec<String>, timeout: Duration) -> Result<Client> {
+        let endpoints: Vec<String> = endpoints
+            .into_iter()
+            .map(|e| e.trim().trim_end_matches('/').to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        if endpoints.is_empty() {
+            return Err(ClientError::Protocol("no endpoint given".into()));
+        }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Client {
+            http,
+            endpoints,
+            current: AtomicUsize::new(0),
+            timeout,
+        })
+    }
+
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// Sends a request, failing over to the next endpoint on connection
+    /// errors. `timeout: None` means the ordinary timeout.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(Bytes, Option<&str>)>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response> {
+        let n = self.endpoints.len();
+        let first = self.current.load(Ordering::Relaxed) % n;
+        let mut reasons = Vec::new();
+        for i in 0..n {
+            let index = (first + i) % n;
+            let endpoint = &self.endpoints[index];
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{endpoint}{path}"))
+                .timeout(timeout.unwrap_or(self.timeout));
+            if let Some((bytes, content_type)) = &body {
+                req = req.body(bytes.clone());
+                if let Some(ct) = content_type {
+                    req = req.header(reqwest::header::CONTENT_TYPE, *ct);
+                }
+            }
+            match req.send().await {
+                Ok(resp) => {
+                    self.current.store(index, Ordering::Relaxed);
+                    return Ok(resp);
+                }
+                Err(e) if e.is_connect() || e.is_timeout() => {
+                    reasons.push(format!("{endpoint}: {}", root_cause(&e)));
+                }
+                Err(e) => return Err(ClientError::Protocol(root_cause(&e))),
+            }
+        }
+        Err(ClientError::Unreachable {
+            endpoints: self.endpoints.join(","),
+            reason: reasons.join("; "),
+        })
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let resp = self.send(Method::GET, path, None, None).await?;
+        json(ok(resp).await?).await
+    }
+
+    pub async fn nodes(&self) -> Result<NodesView> {
+        self.get_json("/nodes").await
+    }
+
+    pub async fn cluster_nodes(&self, cluster: &str) -> Result<Vec<Node>> {
+        self.get_json(&cluster_path("/nodes", cluster, "")).await
+    }
+
+    pub async fn register(
+        &self,
+        cluster: &str,
+        hostname: &str,
+        ip: Option<&str>,
+        bind_address: Option<&str>,
+    ) -> Result<Node> {
+        let mut body = serde_json::json!({ "hostname": hostname });
+        if let Some(ip) = ip {
+            body["ip"] = ip.into();
+        }
+        if let Some(b) = bind_address {
+            body["bind-address"] = b.into();
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&body).expect("JSON"));
+        let path = cluster_path("/nodes", cluster, "");
+        let resp = self
+            .send(
+                Method::POST,
+                &path,
+                Some((bytes, Some("application/json"))),
+                None,
+            )
+            .await?;
+        json(ok(resp).await?).await
+    }
+
+    pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}"));
+        json(ok(self.send(Method::PUT, &path, None, None).await?).await?).await
+    }
+
+    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}"));
+        ok(self.send(Method::DELETE, &path, None, None).await?).await?;
+        Ok(())
+    }
+
+    pub async fn clusters(&self) -> Result<Vec<ClusterView>> {
+        self.get_json("/clusters").await
+    }
+
+    pub async fn history(&self, cluster: &str) -> Result<Vec<VersionInfo>> {
+        self.get_json(&cluster_path("/clusters", cluster, "/history"))
+            .await
+    }
+
+    /// The newest metadata, `None` when the cluster has none.
+    pub async fn latest(&self, cluster: &str) -> Result<Option<Metadata>> {
+        let path = cluster_path("/clusters", cluster, "");
+        match ok(self.send(Method::GET, &path, None, None).await?).await {
+            Ok(resp) => metadata(resp).await.map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One retained version.
+    pub async fn at(&self, cluster: &str, version: u64) -> Result<Metadata> {
+        let path = cluster_path("/clusters", cluster, &format!("/history/{version}"));
+        metadata(ok(self.send(Method::GET, &path, None, None).await?).await?).await
+    }
+
+    /// Stores `body` as version `version + 1`; [`ClientError::Conflict`]
+    /// when `version` is not the stored one.
+    pub async fn write(
+        &self,
+        cluster: &str,
+        version: u64,
+        body: Bytes,
+        content_type: Option<&str>,
+    ) -> Result<u64> {
+        let path = cluster_path("/clusters", cluster, &format!("/versions/{version}"));
+        let resp = self
+            .send(Method::POST, &path, Some((body, content_type)), None)
+            .await?;
+        if resp.status() == StatusCode::CONFLICT {
+            let doc = metadata(resp).await?;
+            let version = doc.version;
+            return Err(ClientError::Conflict {
+                version,
+                doc: (version > 0).then_some(doc),
+            });
+        }
+        version_header(&ok(resp).await?)
+    }
+
+    /// The long poll: `Some` as soon as a version other than `version` is
+    /// stored (its body; version 0 when the cluster has none), `None` when
+    /// `wait` passes first.
+    pub async fn wait(
+        &self,
+        cluster: &str,
+        version: u64,
+        wait: Duration,
+    ) -> Result<Option<Metadata>> {
+        let path = cluster_path(
+            "/clusters",
+            cluster,
+            &format!("/versions/{version}?wait={}ms", wait.as_millis()),
+        );
+        // The server may add up to wait/16 of jitter.
+        let limit = wait + wait / 8 + self.timeout;
+        let resp = ok(self.send(Method::GET, &path, None, Some(limit)).await?).await?;
+        if resp.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        metadata(resp).await.map(Some)
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Passes 2xx answers through; turns error answers into [`ClientError::Api`].
+async fn ok(resp: reqwest::Response) -> Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let bytes = resp.bytes().await.unwrap_or_default();
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v["error"][name].as_str())
+            .map(str::to_string)
+    };
+    Err(ClientError::Api {
+        status: status.as_u16(),
+        code: field("code").unwrap_or_else(|| "unknown".into()),
+        message: field("message").unwrap_or_else(|| {
+            format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim())
+        }),
+    })
+}
+
+async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Protocol(root_cause(&e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+fn version_header(resp: &reqwest::Response) -> Result<u64> {
+    resp.headers()
+        .get("version")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ClientError::Protocol("no Version header".into()))
+}
+
+async fn metadata(resp: reqwest::Response) -> Result<Metadata> {
+    let version = version_header(&resp)?;
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(crate::meta::OCTET_STREAM)
+        .to_string();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Protocol(root_cause(&e)))?;
+    Ok(Metadata {
+        version,
+        content_type,
+        body,
+    })
+}

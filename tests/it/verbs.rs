@@ -1,0 +1,179 @@
+//! The client verbs, run as the `cflux` binary against a real manager.
+
+use assert_cmd::Command;
+
+use crate::support::{Manager, TestStore};
+
+/// Runs `cflux ARGS` against `m` with `stdin`; returns (exit code, stdout, stderr).
+async fn cflux(m: &Manager, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let endpoint = format!("http://{}", m.addr);
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let stdin = stdin.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let out = Command::cargo_bin("cflux")
+            .unwrap()
+            .args(&args)
+            .env("CFLUX_ENDPOINT", endpoint)
+            .env_remove("NO_COLOR")
+            .write_stdin(stdin)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_as_tables_and_json() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let (code, out, err) = cflux(
+        &m,
+        &[
+            "nodes",
+            "register",
+            "a/b",
+            "--hostname",
+            "influx-1",
+            "--ip",
+            "10.0.0.5",
+            "--bind-address",
+            "10.0.0.5:8088",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("influx-1"), "{out}");
+    m.register("other", "influx-2").await;
+
+    let (code, table, _) = cflux(&m, &["nodes", "list"], b"").await;
+    assert_eq!(code, 0);
+    let header = table.lines().next().unwrap();
+    for column in [
+        "ID",
+        "CLUSTER",
+        "HOSTNAME",
+        "IP",
+        "BIND ADDRESS",
+        "ALIVE",
+        "LAST SEEN",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(
+        table.contains("a/b") && table.contains("influx-2") && table.contains("ago"),
+        "{table}"
+    );
+    assert!(
+        !table.contains('\x1b'),
+        "no escape codes when piped: {table:?}"
+    );
+
+    let (_, json, _) = cflux(&m, &["nodes", "list", "a/b", "-o", "json"], b"").await;
+    let api = m.get("/nodes/a%2Fb").await.json();
+    let printed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(printed, api, "json output is the API's JSON");
+
+    let (code, wide, _) = cflux(&m, &["nodes", "list", "-o", "wide"], b"").await;
+    assert_eq!(code, 0);
+    assert!(wide.lines().next().unwrap().contains("TTL"), "{wide}");
+
+    let (code, _, err) = cflux(&m, &["nodes", "refresh", "a/b", "999"], b"").await;
+    assert_eq!(code, 4, "not found: {err}");
+    assert!(
+        err.starts_with("cflux: error:") && err.lines().count() == 1,
+        "{err}"
+    );
+    let (code, _, _) = cflux(&m, &["nodes", "deregister", "other", "999"], b"").await;
+    assert_eq!(code, 4);
+    let (code, _, _) = cflux(&m, &["clusters", "list"], b"").await;
+    assert_eq!(code, 0);
+    let (code, _, _) = cflux(&m, &["nodes", "list", "--bogus"], b"").await;
+    assert_eq!(code, 2, "usage error");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metadata_put_get_and_conflicts() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let (code, out, err) = cflux(&m, &["meta", "put", "c", "--version", "0"], b"first").await;
+    assert_eq!((code, out.trim()), (0, "1"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("meta.bin");
+    std::fs::write(&file, b"\xff\x00binary").unwrap();
+    let (code, out, _) = cflux(
+        &m,
+        &["meta", "put", "c", "--version", "1", file.to_str().unwrap()],
+        b"",
+    )
+    .await;
+    assert_eq!((code, out.trim()), (0, "2"));
+
+    let (code, _, err) = cflux(&m, &["meta", "put", "c", "--version", "1"], b"stale").await;
+    assert_eq!(code, 3, "conflict: {err}");
+    assert!(err.contains("stored version is 2"), "{err}");
+
+    let (code, out, _) = cflux(&m, &["meta", "get", "c", "--version", "1"], b"").await;
+    assert_eq!((code, out.as_str()), (0, "first"), "bytes as stored");
+    let (_, out, _) = cflux(&m, &["meta", "get", "c", "-o", "json"], b"").await;
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["encoding"], "base64");
+    let (code, _, _) = cflux(&m, &["meta", "get", "nothing"], b"").await;
+    assert_eq!(code, 4);
+    let (code, out, _) = cflux(&m, &["meta", "history", "c", "-o", "json"], b"").await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_managers_and_failover() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let dead = format!("http://127.0.0.1:{}", crate::support::free_port());
+    let (code, _, err) = cflux(&m, &["nodes", "list", "--endpoint", &dead], b"").await;
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains(&dead) && err.lines().count() == 1, "{err}");
+    let both = format!("{dead},http://{}", m.addr);
+    let (code, out, err) = cflux(&m, &["clusters", "list", "--endpoint", &both], b"").await;
+    assert_eq!(code, 0, "the second endpoint answers: {err}");
+    assert!(out.starts_with("CLUSTER"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_is_success() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    for i in 0..300 {
+        m.register("many", &format!("influx-{i}")).await;
+    }
+    let script = format!(
+        "{} nodes list --endpoint http://{} | head -1; exit ${{PIPESTATUS[0]}}",
+        env!("CARGO_BIN_EXE_cflux"),
+        m.addr
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
