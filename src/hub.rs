@@ -94,11 +94,6 @@ impl Hub {
         }
     }
 
-    /// Number of clusters with parked waiters (for tests and metrics).
-    pub fn clusters_watched(&self) -> usize {
-        self.lock().len()
-    }
-
     fn publish(&self, cluster: &str, snapshot: Snapshot) {
         if let Some(tx) = self.lock().get(cluster) {
             tx.send_if_modified(|cur| {

@@ -6,7 +6,6 @@
 //! restarted, the process was paused) it registers again under the same id.
 //! On graceful shutdown it revokes the lease, which removes the record at once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -179,6 +178,3 @@ async fn register(
     }
     Ok(lease.id)
 }
-
-/// Shared handle type for the HTTP layer.
-pub type SharedManagers = Arc<Managers>;
