@@ -197,14 +197,10 @@ impl Client {
             .await
     }
 
-    /// The newest metadata, `None` when the cluster has none.
-    pub async fn latest(&self, cluster: &str) -> Result<Option<Metadata>> {
+    /// The newest metadata; a 404 [`ClientError::Api`] when the cluster has none.
+    pub async fn latest(&self, cluster: &str) -> Result<Metadata> {
         let path = cluster_path("/clusters", cluster, "");
-        match ok(self.send(Method::GET, &path, None, None).await?).await {
-            Ok(resp) => metadata(resp).await.map(Some),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        metadata(ok(self.send(Method::GET, &path, None, None).await?).await?).await
     }
 
     /// One retained version.
@@ -302,7 +298,7 @@ async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
 
 fn version_header(resp: &reqwest::Response) -> Result<u64> {
     resp.headers()
-        .get("version")
+        .get(crate::server::VERSION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| ClientError::Protocol("no Version header".into()))

@@ -7,7 +7,7 @@ use base64::Engine;
 use bytes::Bytes;
 
 use super::{CliError, ClientArgs, Output, Result, ago, emit, emit_json, render, table};
-use crate::client::{ClientError, Metadata};
+use crate::client::Metadata;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum MetaCommand {
@@ -62,14 +62,7 @@ pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
         MetaCommand::Get { cluster, version } => {
             let m = match version {
                 Some(v) => client.at(&cluster, v).await?,
-                None => client
-                    .latest(&cluster)
-                    .await?
-                    .ok_or_else(|| ClientError::Api {
-                        status: 404,
-                        code: "not_found".into(),
-                        message: format!("cluster {cluster:?} has no metadata"),
-                    })?,
+                None => client.latest(&cluster).await?,
             };
             if args.output == Output::Json {
                 return emit_json(&metadata_json(&cluster, &m));

@@ -109,10 +109,11 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
         header.extend(["TTL", "REGISTERED", "VERSION"]);
     }
     let mut t = table(&header);
+    let colour = colour();
     for (role, n) in rows {
         let alive = if n.alive { "yes" } else { "no" };
         let mut alive = Cell::new(alive);
-        if colour() {
+        if colour {
             alive = alive.fg(if n.alive { Color::Green } else { Color::Red });
         }
         let mut row = vec![
