@@ -26,6 +26,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the ClusterFlux manager: node membership and versioned metadata over HTTP
+    #[command(
+        after_help = "Examples:\n  cflux serve\n  cflux serve --listen 0.0.0.0:8000 --etcd http://10.0.0.1:2379,http://10.0.0.2:2379\n  cflux serve --config /etc/cflux/cflux.toml"
+    )]
     Serve(ServeArgs),
     /// List, register, heartbeat and deregister nodes
     Nodes {
@@ -48,6 +51,14 @@ pub enum Command {
         #[command(subcommand)]
         command: MetaCommand,
     },
+    /// Print the completion script of a shell
+    #[command(
+        after_help = "Examples:\n  cflux completions bash > /etc/bash_completion.d/cflux\n  cflux completions zsh > \"${fpath[1]}/_cflux\"\n  cflux completions fish > ~/.config/fish/completions/cflux.fish"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Write completions/ and man/ under DIR (for maintainers)
+    #[command(hide = true)]
+    Generate { dir: std::path::PathBuf },
 }
 
 /// Parses the process arguments and runs the verb.
@@ -64,6 +75,19 @@ pub fn main() -> ExitCode {
         Command::Meta { client, command } => {
             client_verb(async move { crate::cmd::meta::run(&client, command).await })
         }
+        Command::Completions { shell } => {
+            let script = crate::generated::completion(shell);
+            client_verb(async move { crate::cmd::emit_bytes(&script) })
+        }
+        Command::Generate { dir } => match crate::generated::write_all(&dir) {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", dir.join(f).display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(1, format!("cannot write under {}: {e}", dir.display())),
+        },
     }
 }
 

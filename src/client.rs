@@ -42,6 +42,16 @@ impl ClientError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, ClientError::Api { status: 404, .. })
     }
+
+    /// Whether trying again later may succeed: the manager was away, cut the
+    /// answer short, or said so with a 5xx/429. 4xx answers are final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } | ClientError::Protocol(_) => true,
+            ClientError::Api { status, .. } => *status >= 500 || *status == 429,
+            ClientError::Conflict { .. } => false,
+        }
+    }
 }
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;

@@ -11,15 +11,21 @@
 //!   production, a durable embedded store by default. Keys are spelled in one
 //!   place, [`keys`].
 //! * [`cli`] parses the command line; [`config`] merges flags, environment
-//!   and the TOML file.
+//!   and the TOML file; [`generated`] renders completions and man pages.
+//! * The client verbs ([`cmd`]) speak HTTP through one typed [`client`];
+//!   [`follow`] turns its long polls into a stream of versions that outlasts
+//!   manager restarts, with [`backoff`] between tries.
 //!
 //! See `ARCHITECTURE.md` for the invariants that hold these together.
 
+pub mod backoff;
 pub mod cli;
 pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod follow;
+pub mod generated;
 pub mod hub;
 pub mod ids;
 pub mod keys;

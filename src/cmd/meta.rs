@@ -1,4 +1,4 @@
-//! `cflux meta get|put|history`.
+//! `cflux meta get|put|watch|history`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use base64::Engine;
 use bytes::Bytes;
 
-use super::{CliError, ClientArgs, Output, Result, ago, emit, emit_json, render, table};
-use crate::client::Metadata;
+use super::{
+    CliError, ClientArgs, Output, Result, ago, emit, emit_bytes, emit_json, render, table,
+};
+use crate::client::{Client, Metadata};
+use crate::follow::{Follower, Notice};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum MetaCommand {
@@ -19,6 +22,9 @@ pub enum MetaCommand {
         version: Option<u64>,
     },
     /// Write metadata based on version N; prints the new version
+    #[command(
+        after_help = "Examples:\n  cflux meta put prod --version 0 schema.json\n  cflux meta get prod | edit | cflux meta put prod --version 7 -"
+    )]
     Put {
         cluster: String,
         /// The version this write is based on (0 for a cluster without metadata)
@@ -30,6 +36,25 @@ pub enum MetaCommand {
         /// Content type recorded with the metadata
         #[arg(long, default_value = "application/octet-stream")]
         content_type: String,
+    },
+    /// Follow the metadata: one JSON line per version, or run a command per version
+    ///
+    /// Prints the current version first (with --from N, the versions after N),
+    /// then each new version as it is stored, flushed at once. Never exits on
+    /// its own: when the manager goes away it retries with jittered, capped
+    /// backoff and resumes after the last version it printed.
+    #[command(
+        after_help = "Examples:\n  cflux meta watch prod\n  cflux meta watch prod --from 41 -- ./apply-schema.sh"
+    )]
+    Watch {
+        cluster: String,
+        /// Start after version N instead of at the current version
+        #[arg(long, value_name = "N")]
+        from: Option<u64>,
+        /// Run CMD once per version, metadata on its stdin and
+        /// CFLUX_CLUSTER, CFLUX_VERSION in its environment
+        #[arg(last = true, value_name = "CMD")]
+        handler: Vec<String>,
     },
     /// List the retained versions with time and size
     History { cluster: String },
@@ -67,10 +92,7 @@ pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
             if args.output == Output::Json {
                 return emit_json(&metadata_json(&cluster, &m));
             }
-            let mut out = std::io::stdout().lock();
-            std::io::Write::write_all(&mut out, &m.body)?;
-            std::io::Write::flush(&mut out)?;
-            Ok(())
+            emit_bytes(&m.body)
         }
         MetaCommand::Put {
             cluster,
@@ -88,6 +110,11 @@ pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
             }
             emit(&format!("{new}\n"))
         }
+        MetaCommand::Watch {
+            cluster,
+            from,
+            handler,
+        } => watch(&client, &cluster, from, &handler).await,
         MetaCommand::History { cluster } => {
             let history = client.history(&cluster).await?;
             if args.output == Output::Json {
@@ -116,4 +143,53 @@ fn read_input(file: &PathBuf) -> Result<Bytes> {
     std::fs::read(file)
         .map(Bytes::from)
         .map_err(|e| CliError::Other(format!("cannot read {}: {e}", file.display())))
+}
+
+/// `meta watch`: prints or hands each version to `handler` until killed.
+async fn watch(client: &Client, cluster: &str, from: Option<u64>, handler: &[String]) -> Result {
+    let mut follower = Follower::new(client, cluster, from).on_notice(|notice| match notice {
+        Notice::Retrying { error, retry_in } => eprintln!(
+            "cflux: warning: {error}; retrying in {:.1}s",
+            retry_in.as_secs_f64()
+        ),
+        Notice::Recovered => eprintln!("cflux: reconnected"),
+        Notice::Skipped { version } => {
+            eprintln!("cflux: warning: version {version} is no longer retained; skipped")
+        }
+        Notice::WentBack { from, to } => {
+            eprintln!("cflux: warning: the stored version went back from {from} to {to}")
+        }
+    });
+    loop {
+        let m = follower.next().await?;
+        match handler.split_first() {
+            None => emit_json(&metadata_json(cluster, &m))?,
+            Some((program, args)) => run_handler(program, args, cluster, &m).await?,
+        }
+    }
+}
+
+/// Runs the handler with the metadata on stdin; its failure is reported,
+/// not fatal (the next version may fix what broke it).
+async fn run_handler(program: &str, args: &[String], cluster: &str, m: &Metadata) -> Result {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .env("CFLUX_CLUSTER", cluster)
+        .env("CFLUX_VERSION", m.version.to_string())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| CliError::Other(format!("cannot run {program}: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A handler that does not read its input is fine.
+        let _ = stdin.write_all(&m.body).await;
+    }
+    let status = child.wait().await?;
+    if !status.success() {
+        eprintln!(
+            "cflux: warning: {program} failed for version {} ({status})",
+            m.version
+        );
+    }
+    Ok(())
 }

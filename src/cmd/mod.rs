@@ -84,8 +84,13 @@ impl ClientArgs {
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
 pub fn emit(text: &str) -> Result {
+    emit_bytes(text.as_bytes())
+}
+
+/// [`emit`] for bytes that need not be text.
+pub fn emit_bytes(bytes: &[u8]) -> Result {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(bytes)?;
     out.flush()?;
     Ok(())
 }

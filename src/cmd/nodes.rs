@@ -1,16 +1,32 @@
 //! `cflux nodes list|register|refresh|deregister`.
 
+use std::io::IsTerminal;
+use std::time::Duration;
+
 use comfy_table::{Cell, Color};
 
 use super::{ClientArgs, Output, Result, ago, colour, emit, emit_json, render, table};
+use crate::backoff::Backoff;
+use crate::client::Client;
+use crate::config::parse_duration;
 use crate::nodes::Node;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum NodesCommand {
     /// List managers and InfluxDB nodes (all clusters, or one)
+    #[command(
+        after_help = "Examples:\n  cflux nodes list\n  cflux nodes list prod -o wide --watch\n  cflux nodes list prod -o json | jq '.[] | select(.alive | not)'"
+    )]
     List {
         /// Only the nodes of this cluster
         cluster: Option<String>,
+        /// Keep watching: redraw (on a terminal) or print again (elsewhere)
+        /// whenever nodes come, go, live or die
+        #[arg(short, long)]
+        watch: bool,
+        /// How often --watch asks the manager
+        #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s", requires = "watch")]
+        interval: Duration,
     },
     /// Register a node by hand (nodes normally register themselves)
     Register {
@@ -33,25 +49,19 @@ pub enum NodesCommand {
 pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
     let client = args.client()?;
     match cmd {
-        NodesCommand::List { cluster: None } => {
-            let view = client.nodes().await?;
-            if args.output == Output::Json {
-                return emit_json(&view);
-            }
-            let mut rows: Vec<(&str, &Node)> = view.cflux.iter().map(|n| ("manager", n)).collect();
-            rows.extend(view.influx.iter().map(|n| ("influxdb", n)));
-            emit(&node_table(&rows, args.output == Output::Wide))
+        NodesCommand::List {
+            cluster,
+            watch: false,
+            ..
+        } => {
+            let listing = Listing::fetch(&client, cluster.as_deref()).await?;
+            emit(&listing.render(args.output))
         }
         NodesCommand::List {
-            cluster: Some(cluster),
-        } => {
-            let nodes = client.cluster_nodes(&cluster).await?;
-            if args.output == Output::Json {
-                return emit_json(&nodes);
-            }
-            let rows: Vec<(&str, &Node)> = nodes.iter().map(|n| ("influxdb", n)).collect();
-            emit(&node_table(&rows, args.output == Output::Wide))
-        }
+            cluster,
+            watch: true,
+            interval,
+        } => watch(&client, cluster.as_deref(), args.output, interval).await,
         NodesCommand::Register {
             cluster,
             hostname,
@@ -76,6 +86,92 @@ pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
             }
             emit(&format!("deregistered node {id} of cluster {cluster}\n"))
         }
+    }
+}
+
+/// One answer of `GET /nodes` or `GET /nodes/{cluster}`.
+struct Listing {
+    json: serde_json::Value,
+    rows: Vec<(&'static str, Node)>,
+}
+
+impl Listing {
+    async fn fetch(client: &Client, cluster: Option<&str>) -> crate::client::Result<Listing> {
+        Ok(match cluster {
+            None => {
+                let view = client.nodes().await?;
+                let json = serde_json::to_value(&view).expect("API types serialise");
+                let mut rows: Vec<_> = view.cflux.into_iter().map(|n| ("manager", n)).collect();
+                rows.extend(view.influx.into_iter().map(|n| ("influxdb", n)));
+                Listing { json, rows }
+            }
+            Some(cluster) => {
+                let nodes = client.cluster_nodes(cluster).await?;
+                let json = serde_json::to_value(&nodes).expect("API types serialise");
+                let rows = nodes.into_iter().map(|n| ("influxdb", n)).collect();
+                Listing { json, rows }
+            }
+        })
+    }
+
+    fn render(&self, output: Output) -> String {
+        match output {
+            Output::Json => format!("{}\n", self.json),
+            _ => {
+                let rows: Vec<(&str, &Node)> = self.rows.iter().map(|(r, n)| (*r, n)).collect();
+                node_table(&rows, output == Output::Wide)
+            }
+        }
+    }
+
+    /// What a watcher compares: everything but the ever-changing last-seen.
+    fn fingerprint(&self) -> Vec<(&'static str, Node)> {
+        let mut rows = self.rows.clone();
+        for (_, n) in &mut rows {
+            n.last_seen.clear();
+        }
+        rows
+    }
+}
+
+/// `nodes list --watch`: on a terminal the table is redrawn in place every
+/// interval (like `watch`); elsewhere a new table, or JSON line, is printed
+/// only when something other than last-seen times changed (like `kubectl -w`).
+async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Duration) -> Result {
+    let redraw = output != Output::Json && std::io::stdout().is_terminal();
+    let mut backoff = Backoff::default();
+    let mut shown = None;
+    loop {
+        let listing = match Listing::fetch(client, cluster).await {
+            Ok(l) => l,
+            Err(e) if e.is_transient() => {
+                let retry_in = backoff.next_delay();
+                eprintln!(
+                    "cflux: warning: {e}; retrying in {:.1}s",
+                    retry_in.as_secs_f64()
+                );
+                tokio::time::sleep(retry_in).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !backoff.is_fresh() {
+            backoff.reset();
+            eprintln!("cflux: reconnected");
+        }
+        let fingerprint = listing.fingerprint();
+        if redraw {
+            emit(&format!("\x1b[H\x1b[2J{}", listing.render(output)))?;
+        } else if shown.as_ref() != Some(&fingerprint) {
+            let gap = if shown.is_some() && output != Output::Json {
+                "\n"
+            } else {
+                ""
+            };
+            emit(&format!("{gap}{}", listing.render(output)))?;
+        }
+        shown = Some(fingerprint);
+        tokio::time::sleep(every).await;
     }
 }
 

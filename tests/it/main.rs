@@ -6,6 +6,8 @@
 mod api;
 mod binary;
 mod failures;
+mod generated;
 mod store_conformance;
 mod support;
 mod verbs;
+mod watch;

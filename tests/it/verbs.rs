@@ -177,3 +177,42 @@ async fn a_closed_pipe_is_success() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Runs `cflux ARGS` on a pseudo-terminal (util-linux `script`), as a person would.
+async fn on_a_terminal(m: &Manager, args: &str, no_color: bool) -> String {
+    let command = format!(
+        "{} {args} --endpoint http://{}",
+        env!("CARGO_BIN_EXE_cflux"),
+        m.addr
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut script = std::process::Command::new("script");
+        script.args(["-q", "-e", "-c", &command, "/dev/null"]);
+        script.env_remove("NO_COLOR").env("TERM", "xterm");
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        let out = script
+            .output()
+            .expect("`script` runs (util-linux; apt-get install bsdutils)");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn colour_on_a_terminal_unless_no_color() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    m.register("c", "influx-1").await;
+    let coloured = on_a_terminal(&m, "nodes list", false).await;
+    assert!(
+        coloured.contains("\x1b[") && coloured.contains("influx-1"),
+        "alive in colour on a terminal: {coloured:?}"
+    );
+    let plain = on_a_terminal(&m, "nodes list", true).await;
+    assert!(plain.contains("influx-1"), "{plain:?}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+}

@@ -96,9 +96,12 @@ pub struct Manager {
 
 impl Manager {
     pub async fn start(config: ServeConfig, store: SharedStore) -> Manager {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        Manager::start_at(config, store, "127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// A manager on `addr`, e.g. the address of one that was just stopped.
+    pub async fn start_at(config: ServeConfig, store: SharedStore, addr: SocketAddr) -> Manager {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(cflux::server::serve(config, store, listener, async move {

@@ -3,12 +3,14 @@
 
 pub mod etcd;
 pub mod manager;
+pub mod process;
 
 use std::net::TcpListener;
 use std::time::Duration;
 
 pub use etcd::Etcd;
 pub use manager::{Backend, Manager, TestStore, test_config};
+pub use process::Running;
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {

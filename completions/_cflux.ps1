@@ -1,0 +1,322 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'cflux'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'cflux' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP')
+            [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
+            [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
+            [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ under DIR (for maintainers)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;serve' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML file with any of the options below (kebab-case keys)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on [default: 127.0.0.1:8000]')
+            [CompletionResult]::new('--advertise', '--advertise', [CompletionResultType]::ParameterName, 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]')
+            [CompletionResult]::new('--etcd', '--etcd', [CompletionResultType]::ParameterName, 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the embedded store [default: ./cflux-data]')
+            [CompletionResult]::new('--node-ttl', '--node-ttl', [CompletionResultType]::ParameterName, 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]')
+            [CompletionResult]::new('--forget-after', '--forget-after', [CompletionResultType]::ParameterName, 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]')
+            [CompletionResult]::new('--default-wait', '--default-wait', [CompletionResultType]::ParameterName, 'Long-poll wait when the request gives none [default: 5m]')
+            [CompletionResult]::new('--max-wait', '--max-wait', [CompletionResultType]::ParameterName, 'Longest long-poll wait a request may ask for [default: 10m]')
+            [CompletionResult]::new('--max-meta-bytes', '--max-meta-bytes', [CompletionResultType]::ParameterName, 'Largest metadata body accepted, in bytes [default: 1048576]')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Metadata versions kept per cluster [default: 10]')
+            [CompletionResult]::new('--store-timeout', '--store-timeout', [CompletionResultType]::ParameterName, 'Deadline of every store call; past it requests answer 503 [default: 3s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;nodes' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;nodes;list' {
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'How often --watch asks the manager')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;nodes;register' {
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'hostname')
+            [CompletionResult]::new('--ip', '--ip', [CompletionResultType]::ParameterName, 'Comma-joined addresses [default: the address the manager sees]')
+            [CompletionResult]::new('--bind-address', '--bind-address', [CompletionResultType]::ParameterName, 'The node''s bind-address [default: the address the manager sees]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;nodes;refresh' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;nodes;deregister' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;nodes;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;nodes;help;list' {
+            break
+        }
+        'cflux;nodes;help;register' {
+            break
+        }
+        'cflux;nodes;help;refresh' {
+            break
+        }
+        'cflux;nodes;help;deregister' {
+            break
+        }
+        'cflux;nodes;help;help' {
+            break
+        }
+        'cflux;clusters' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List clusters with their metadata version and node counts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;clusters;list' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;clusters;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List clusters with their metadata version and node counts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;clusters;help;list' {
+            break
+        }
+        'cflux;clusters;help;help' {
+            break
+        }
+        'cflux;meta' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a cluster''s metadata, bytes as stored')
+            [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;meta;get' {
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'A retained version instead of the newest')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;meta;put' {
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version this write is based on (0 for a cluster without metadata)')
+            [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'Content type recorded with the metadata')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;meta;watch' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Start after version N instead of at the current version')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cflux;meta;history' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;meta;help' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a cluster''s metadata, bytes as stored')
+            [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;meta;help;get' {
+            break
+        }
+        'cflux;meta;help;put' {
+            break
+        }
+        'cflux;meta;help;watch' {
+            break
+        }
+        'cflux;meta;help;history' {
+            break
+        }
+        'cflux;meta;help;help' {
+            break
+        }
+        'cflux;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;generate' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP')
+            [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
+            [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
+            [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ under DIR (for maintainers)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;help;serve' {
+            break
+        }
+        'cflux;help;nodes' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
+            break
+        }
+        'cflux;help;nodes;list' {
+            break
+        }
+        'cflux;help;nodes;register' {
+            break
+        }
+        'cflux;help;nodes;refresh' {
+            break
+        }
+        'cflux;help;nodes;deregister' {
+            break
+        }
+        'cflux;help;clusters' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List clusters with their metadata version and node counts')
+            break
+        }
+        'cflux;help;clusters;list' {
+            break
+        }
+        'cflux;help;meta' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a cluster''s metadata, bytes as stored')
+            [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            break
+        }
+        'cflux;help;meta;get' {
+            break
+        }
+        'cflux;help;meta;put' {
+            break
+        }
+        'cflux;help;meta;watch' {
+            break
+        }
+        'cflux;help;meta;history' {
+            break
+        }
+        'cflux;help;completions' {
+            break
+        }
+        'cflux;help;generate' {
+            break
+        }
+        'cflux;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,269 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cflux] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cflux'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cflux'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+            cand nodes 'List, register, heartbeat and deregister nodes'
+            cand clusters 'List clusters with their metadata versions and node counts'
+            cand meta 'Read and write a cluster''s versioned metadata'
+            cand completions 'Print the completion script of a shell'
+            cand generate 'Write completions/ and man/ under DIR (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;serve'= {
+            cand --config 'TOML file with any of the options below (kebab-case keys)'
+            cand --listen 'Address to listen on [default: 127.0.0.1:8000]'
+            cand --advertise 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]'
+            cand --etcd 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store'
+            cand --data-dir 'Directory of the embedded store [default: ./cflux-data]'
+            cand --node-ttl 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]'
+            cand --forget-after 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]'
+            cand --default-wait 'Long-poll wait when the request gives none [default: 5m]'
+            cand --max-wait 'Longest long-poll wait a request may ask for [default: 10m]'
+            cand --max-meta-bytes 'Largest metadata body accepted, in bytes [default: 1048576]'
+            cand --history 'Metadata versions kept per cluster [default: 10]'
+            cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;nodes'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List managers and InfluxDB nodes (all clusters, or one)'
+            cand register 'Register a node by hand (nodes normally register themselves)'
+            cand refresh 'Send one heartbeat for a node'
+            cand deregister 'Remove a node for good'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;nodes;list'= {
+            cand --interval 'How often --watch asks the manager'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -w 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
+            cand --watch 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;nodes;register'= {
+            cand --hostname 'hostname'
+            cand --ip 'Comma-joined addresses [default: the address the manager sees]'
+            cand --bind-address 'The node''s bind-address [default: the address the manager sees]'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;nodes;refresh'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;nodes;deregister'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;nodes;help'= {
+            cand list 'List managers and InfluxDB nodes (all clusters, or one)'
+            cand register 'Register a node by hand (nodes normally register themselves)'
+            cand refresh 'Send one heartbeat for a node'
+            cand deregister 'Remove a node for good'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;nodes;help;list'= {
+        }
+        &'cflux;nodes;help;register'= {
+        }
+        &'cflux;nodes;help;refresh'= {
+        }
+        &'cflux;nodes;help;deregister'= {
+        }
+        &'cflux;nodes;help;help'= {
+        }
+        &'cflux;clusters'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List clusters with their metadata version and node counts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;clusters;list'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;clusters;help'= {
+            cand list 'List clusters with their metadata version and node counts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;clusters;help;list'= {
+        }
+        &'cflux;clusters;help;help'= {
+        }
+        &'cflux;meta'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand get 'Print a cluster''s metadata, bytes as stored'
+            cand put 'Write metadata based on version N; prints the new version'
+            cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
+            cand history 'List the retained versions with time and size'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;meta;get'= {
+            cand --version 'A retained version instead of the newest'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;meta;put'= {
+            cand --version 'The version this write is based on (0 for a cluster without metadata)'
+            cand --content-type 'Content type recorded with the metadata'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;meta;watch'= {
+            cand --from 'Start after version N instead of at the current version'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cflux;meta;history'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;meta;help'= {
+            cand get 'Print a cluster''s metadata, bytes as stored'
+            cand put 'Write metadata based on version N; prints the new version'
+            cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
+            cand history 'List the retained versions with time and size'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;meta;help;get'= {
+        }
+        &'cflux;meta;help;put'= {
+        }
+        &'cflux;meta;help;watch'= {
+        }
+        &'cflux;meta;help;history'= {
+        }
+        &'cflux;meta;help;help'= {
+        }
+        &'cflux;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;generate'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;help'= {
+            cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+            cand nodes 'List, register, heartbeat and deregister nodes'
+            cand clusters 'List clusters with their metadata versions and node counts'
+            cand meta 'Read and write a cluster''s versioned metadata'
+            cand completions 'Print the completion script of a shell'
+            cand generate 'Write completions/ and man/ under DIR (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;help;serve'= {
+        }
+        &'cflux;help;nodes'= {
+            cand list 'List managers and InfluxDB nodes (all clusters, or one)'
+            cand register 'Register a node by hand (nodes normally register themselves)'
+            cand refresh 'Send one heartbeat for a node'
+            cand deregister 'Remove a node for good'
+        }
+        &'cflux;help;nodes;list'= {
+        }
+        &'cflux;help;nodes;register'= {
+        }
+        &'cflux;help;nodes;refresh'= {
+        }
+        &'cflux;help;nodes;deregister'= {
+        }
+        &'cflux;help;clusters'= {
+            cand list 'List clusters with their metadata version and node counts'
+        }
+        &'cflux;help;clusters;list'= {
+        }
+        &'cflux;help;meta'= {
+            cand get 'Print a cluster''s metadata, bytes as stored'
+            cand put 'Write metadata based on version N; prints the new version'
+            cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
+            cand history 'List the retained versions with time and size'
+        }
+        &'cflux;help;meta;get'= {
+        }
+        &'cflux;help;meta;put'= {
+        }
+        &'cflux;help;meta;watch'= {
+        }
+        &'cflux;help;meta;history'= {
+        }
+        &'cflux;help;completions'= {
+        }
+        &'cflux;help;generate'= {
+        }
+        &'cflux;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,171 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cflux_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_cflux_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cflux_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cflux_using_subcommand
+    set -l cmd (__fish_cflux_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cflux -n "__fish_cflux_needs_command" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_needs_command" -s V -l version -d 'Print version'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l config -d 'TOML file with any of the options below (kebab-case keys)' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l listen -d 'Address to listen on [default: 127.0.0.1:8000]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l advertise -d 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd -d 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l data-dir -d 'Directory of the embedded store [default: ./cflux-data]' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l node-ttl -d 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l forget-after -d 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l default-wait -d 'Long-poll wait when the request gives none [default: 5m]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-wait -d 'Longest long-poll wait a request may ask for [default: 10m]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 'Largest metadata body accepted, in bytes [default: 1048576]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch asks the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s w -l watch -d 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l hostname -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l ip -d 'Comma-joined addresses [default: the address the manager sees]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l bind-address -d 'The node\'s bind-address [default: the address the manager sees]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l version -d 'A retained version instead of the newest' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l version -d 'The version this write is based on (0 for a cluster without metadata)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l content-type -d 'Content type recorded with the metadata' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l from -d 'Start after version N instead of at the current version' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from clusters" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'

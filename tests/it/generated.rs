@@ -1,0 +1,74 @@
+//! The committed completions/ and man/ files match the clap definition.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+#[test]
+fn committed_completions_and_man_pages_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stale = Vec::new();
+    let expected = cflux::generated::files();
+    for (path, bytes) in &expected {
+        match std::fs::read(root.join(path)) {
+            Ok(committed) if &committed == bytes => {}
+            Ok(_) => stale.push(format!("{} differs", path.display())),
+            Err(e) => stale.push(format!("{} is missing ({e})", path.display())),
+        }
+    }
+    let known: BTreeSet<&PathBuf> = expected.iter().map(|(p, _)| p).collect();
+    for folder in cflux::generated::FOLDERS {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = Path::new(folder).join(entry.unwrap().file_name());
+            if !known.contains(&path) {
+                stale.push(format!("{} is no longer generated", path.display()));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated files are stale; run `{}` (and delete files no longer generated):\n  {}",
+        cflux::generated::REGENERATE,
+        stale.join("\n  ")
+    );
+}
+
+#[test]
+fn completions_verb_prints_the_committed_scripts() {
+    for (shell, file) in [
+        ("bash", "cflux.bash"),
+        ("zsh", "_cflux"),
+        ("fish", "cflux.fish"),
+    ] {
+        let out = Command::cargo_bin("cflux")
+            .unwrap()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let committed = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("completions")
+                .join(file),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, committed, "{shell}");
+    }
+    let out = Command::cargo_bin("cflux")
+        .unwrap()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "unknown shell is a usage error");
+}
+
+#[test]
+fn the_man_page_documents_the_exit_codes() {
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/cflux.1")).unwrap();
+    assert!(page.contains("EXIT STATUS"), "{page}");
+    for meaning in ["version conflict", "not found", "manager unreachable"] {
+        assert!(page.contains(meaning), "{meaning} missing from man/cflux.1");
+    }
+}
