@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Mark a node down now (it stays listed, not alive, until it heartbeats again)')
             [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -98,6 +99,15 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cflux;nodes;down' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests (not of waits)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cflux;nodes;deregister' {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts')
@@ -111,6 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Mark a node down now (it stays listed, not alive, until it heartbeats again)')
             [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -122,6 +133,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;nodes;help;refresh' {
+            break
+        }
+        'cflux;nodes;help;down' {
             break
         }
         'cflux;nodes;help;deregister' {
@@ -265,6 +279,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List managers and InfluxDB nodes (all clusters, or one)')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a node by hand (nodes normally register themselves)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Send one heartbeat for a node')
+            [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Mark a node down now (it stays listed, not alive, until it heartbeats again)')
             [CompletionResult]::new('deregister', 'deregister', [CompletionResultType]::ParameterValue, 'Remove a node for good')
             break
         }
@@ -275,6 +290,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;nodes;refresh' {
+            break
+        }
+        'cflux;help;nodes;down' {
             break
         }
         'cflux;help;nodes;deregister' {

@@ -88,6 +88,9 @@ _cflux() {
             cflux__subcmd__help__subcmd__nodes,deregister)
                 cmd="cflux__subcmd__help__subcmd__nodes__subcmd__deregister"
                 ;;
+            cflux__subcmd__help__subcmd__nodes,down)
+                cmd="cflux__subcmd__help__subcmd__nodes__subcmd__down"
+                ;;
             cflux__subcmd__help__subcmd__nodes,list)
                 cmd="cflux__subcmd__help__subcmd__nodes__subcmd__list"
                 ;;
@@ -130,6 +133,9 @@ _cflux() {
             cflux__subcmd__nodes,deregister)
                 cmd="cflux__subcmd__nodes__subcmd__deregister"
                 ;;
+            cflux__subcmd__nodes,down)
+                cmd="cflux__subcmd__nodes__subcmd__down"
+                ;;
             cflux__subcmd__nodes,help)
                 cmd="cflux__subcmd__nodes__subcmd__help"
                 ;;
@@ -144,6 +150,9 @@ _cflux() {
                 ;;
             cflux__subcmd__nodes__subcmd__help,deregister)
                 cmd="cflux__subcmd__nodes__subcmd__help__subcmd__deregister"
+                ;;
+            cflux__subcmd__nodes__subcmd__help,down)
+                cmd="cflux__subcmd__nodes__subcmd__help__subcmd__down"
                 ;;
             cflux__subcmd__nodes__subcmd__help,help)
                 cmd="cflux__subcmd__nodes__subcmd__help__subcmd__help"
@@ -462,7 +471,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help__subcmd__nodes)
-            opts="list register refresh deregister"
+            opts="list register refresh down deregister"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,6 +485,20 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help__subcmd__nodes__subcmd__deregister)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__nodes__subcmd__down)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -796,7 +819,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes)
-            opts="-o -h --endpoint --output --timeout --help list register refresh deregister help"
+            opts="-o -h --endpoint --output --timeout --help list register refresh down deregister help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,8 +878,38 @@ _cflux() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cflux__subcmd__nodes__subcmd__down)
+            opts="-o -h --endpoint --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cflux__subcmd__nodes__subcmd__help)
-            opts="list register refresh deregister help"
+            opts="list register refresh down deregister help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -870,6 +923,20 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__help__subcmd__deregister)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__nodes__subcmd__help__subcmd__down)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

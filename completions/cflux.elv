@@ -56,6 +56,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'
             cand register 'Register a node by hand (nodes normally register themselves)'
             cand refresh 'Send one heartbeat for a node'
+            cand down 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
             cand deregister 'Remove a node for good'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -89,6 +90,14 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cflux;nodes;down'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts'
+            cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'cflux;nodes;deregister'= {
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
@@ -101,6 +110,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'
             cand register 'Register a node by hand (nodes normally register themselves)'
             cand refresh 'Send one heartbeat for a node'
+            cand down 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
             cand deregister 'Remove a node for good'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -109,6 +119,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;nodes;help;register'= {
         }
         &'cflux;nodes;help;refresh'= {
+        }
+        &'cflux;nodes;help;down'= {
         }
         &'cflux;nodes;help;deregister'= {
         }
@@ -229,6 +241,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'
             cand register 'Register a node by hand (nodes normally register themselves)'
             cand refresh 'Send one heartbeat for a node'
+            cand down 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
             cand deregister 'Remove a node for good'
         }
         &'cflux;help;nodes;list'= {
@@ -236,6 +249,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;nodes;register'= {
         }
         &'cflux;help;nodes;refresh'= {
+        }
+        &'cflux;help;nodes;down'= {
         }
         &'cflux;help;nodes;deregister'= {
         }

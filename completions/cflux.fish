@@ -46,17 +46,18 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "refresh" -d 'Send one heartbeat for a node'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "deregister" -d 'Remove a node for good'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch asks the manager' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
@@ -80,6 +81,12 @@ json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
@@ -89,6 +96,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subco
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "deregister" -d 'Remove a node for good'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
@@ -163,6 +171,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_su
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "deregister" -d 'Remove a node for good'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from clusters" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'

@@ -64,6 +64,22 @@ pub struct Metadata {
     pub body: Bytes,
 }
 
+/// A registration; fields left `None` take the manager's defaults (the
+/// address it sees the request come from).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct NewNode {
+    pub hostname: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 pub struct Client {
     http: reqwest::Client,
     endpoints: Vec<String>,
@@ -160,21 +176,8 @@ impl Client {
         self.get_json(&cluster_path("/nodes", cluster, "")).await
     }
 
-    pub async fn register(
-        &self,
-        cluster: &str,
-        hostname: &str,
-        ip: Option<&str>,
-        bind_address: Option<&str>,
-    ) -> Result<Node> {
-        let mut body = serde_json::json!({ "hostname": hostname });
-        if let Some(ip) = ip {
-            body["ip"] = ip.into();
-        }
-        if let Some(b) = bind_address {
-            body["bind-address"] = b.into();
-        }
-        let bytes = Bytes::from(serde_json::to_vec(&body).expect("JSON"));
+    pub async fn register(&self, cluster: &str, node: &NewNode) -> Result<Node> {
+        let bytes = Bytes::from(serde_json::to_vec(node).expect("JSON"));
         let path = cluster_path("/nodes", cluster, "");
         let resp = self
             .send(
@@ -190,6 +193,12 @@ impl Client {
     pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
         let path = cluster_path("/nodes", cluster, &format!("/{id}"));
         json(ok(self.send(Method::PUT, &path, None, None).await?).await?).await
+    }
+
+    /// Ends the node's lease, keeping its record and id.
+    pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}/alive"));
+        json(ok(self.send(Method::DELETE, &path, None, None).await?).await?).await
     }
 
     pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {

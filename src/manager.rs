@@ -89,6 +89,7 @@ impl Managers {
                     registered_at: rfc3339(r.registered_at),
                     last_seen: rfc3339(now_ms()),
                     version: Some(r.version),
+                    url: None,
                 }),
                 Err(e) => tracing::warn!("skipping a corrupt manager record: {e}"),
             }

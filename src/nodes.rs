@@ -30,6 +30,10 @@ pub struct Registration {
     /// Comma-joined addresses, as the original client sends them.
     pub ip: String,
     pub bind_address: String,
+    /// The software the node runs, e.g. InfluxDB's `X-Influxdb-Version`.
+    pub version: Option<String>,
+    /// Where the node's InfluxDB HTTP API answers.
+    pub url: Option<String>,
 }
 
 impl Registration {
@@ -47,6 +51,17 @@ impl Registration {
         }
         if self.ip.split(',').all(|p| p.trim().is_empty()) {
             return Err(Error::Invalid("ip: at least one address is needed".into()));
+        }
+        if let Some(v) = &self.version {
+            check_text("version", v)?;
+        }
+        if let Some(url) = &self.url {
+            check_text("url", url)?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Error::Invalid(
+                    "url: must start with http:// or https://".into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -78,7 +93,12 @@ struct Record {
     registered_at: u64,
     last_seen: u64,
     ttl: u64,
+    /// `0` when the node has no lease: it said it was going down.
     lease: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
 }
 
 /// A node as the API shows it. Managers use the same shape without `cluster`.
@@ -100,9 +120,13 @@ pub struct Node {
     pub ttl: u64,
     pub registered_at: String,
     pub last_seen: String,
-    /// The cflux version (managers only).
+    /// The software version: cflux's for managers, InfluxDB's for nodes
+    /// whose agent reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The node's InfluxDB HTTP API, when its agent reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Record {
@@ -118,7 +142,8 @@ impl Record {
             ttl: self.ttl,
             registered_at: rfc3339(self.registered_at),
             last_seen: rfc3339(self.last_seen),
-            version: None,
+            version: self.version.clone(),
+            url: self.url.clone(),
         }
     }
 
@@ -174,6 +199,8 @@ impl Registry {
             last_seen: now,
             ttl: lease.ttl as u64,
             lease: lease.id,
+            version: reg.version,
+            url: reg.url,
         };
         let txn = Txn::new()
             .then(Op::put(keys::node(cluster, id), record.encode()))
@@ -228,6 +255,34 @@ impl Registry {
                     let _ = self.store.revoke(lease.id).await;
                     return Err(e.into());
                 }
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "node {id} is being changed concurrently; retry"
+        )))
+    }
+
+    /// Ends a node's lease at once, keeping its record and id: the node is
+    /// listed `alive: false` until its next heartbeat revives it (a node
+    /// going down for a restart says so).
+    pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+        let key = keys::node(cluster, id);
+        for _ in 0..ATTEMPTS {
+            let (Some(kv), _) = self.store.get(&key).await? else {
+                return Err(not_found(cluster, id));
+            };
+            let mut record = Record::decode(&kv)?;
+            let lease = std::mem::take(&mut record.lease);
+            let txn = Txn::new()
+                .when(Compare::ModRevisionEquals(key.clone(), kv.mod_revision))
+                .then(Op::put(key.clone(), record.encode()))
+                .then(Op::delete(keys::node_alive(cluster, id)));
+            if self.store.txn(txn).await?.succeeded {
+                if lease != 0 {
+                    // Best effort: the alive key is gone already.
+                    let _ = self.store.revoke(lease).await;
+                }
+                return Ok(record.view(false));
             }
         }
         Err(Error::Unavailable(format!(

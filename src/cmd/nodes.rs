@@ -7,7 +7,7 @@ use comfy_table::{Cell, Color};
 
 use super::{ClientArgs, Output, Result, ago, colour, emit, emit_json, render, table};
 use crate::backoff::Backoff;
-use crate::client::Client;
+use crate::client::{Client, NewNode};
 use crate::config::parse_duration;
 use crate::nodes::Node;
 
@@ -42,6 +42,8 @@ pub enum NodesCommand {
     },
     /// Send one heartbeat for a node
     Refresh { cluster: String, id: u64 },
+    /// Mark a node down now (it stays listed, not alive, until it heartbeats again)
+    Down { cluster: String, id: u64 },
     /// Remove a node for good
     Deregister { cluster: String, id: u64 },
 }
@@ -68,13 +70,21 @@ pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
             ip,
             bind_address,
         } => {
-            let node = client
-                .register(&cluster, &hostname, ip.as_deref(), bind_address.as_deref())
-                .await?;
+            let new = NewNode {
+                hostname,
+                ip,
+                bind_address,
+                ..NewNode::default()
+            };
+            let node = client.register(&cluster, &new).await?;
             show_one(args, &node)
         }
         NodesCommand::Refresh { cluster, id } => {
             let node = client.refresh(&cluster, id).await?;
+            show_one(args, &node)
+        }
+        NodesCommand::Down { cluster, id } => {
+            let node = client.down(&cluster, id).await?;
             show_one(args, &node)
         }
         NodesCommand::Deregister { cluster, id } => {
@@ -202,7 +212,7 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
         "LAST SEEN",
     ];
     if wide {
-        header.extend(["TTL", "REGISTERED", "VERSION"]);
+        header.extend(["TTL", "REGISTERED", "VERSION", "URL"]);
     }
     let mut t = table(&header);
     let colour = colour();
@@ -227,6 +237,7 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
                 Cell::new(format!("{}s", n.ttl)),
                 Cell::new(&n.registered_at),
                 Cell::new(n.version.as_deref().unwrap_or("-")),
+                Cell::new(n.url.as_deref().unwrap_or("-")),
             ]);
         }
         t.add_row(row);

@@ -91,6 +91,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/nodes/{cluster}/{id}",
             axum::routing::put(nodes::refresh).delete(nodes::deregister),
         )
+        .route(
+            "/nodes/{cluster}/{id}/alive",
+            axum::routing::delete(nodes::down),
+        )
         .route("/clusters", get(clusters::list))
         .route("/clusters/{cluster}", get(clusters::latest))
         .route(

@@ -25,6 +25,8 @@ struct RegisterBody {
     bind_address: Option<String>,
     #[serde(rename = "bindAddress")]
     bind_address_camel: Option<String>,
+    version: Option<String>,
+    url: Option<String>,
 }
 
 /// `GET /nodes`.
@@ -56,6 +58,8 @@ pub async fn register(
             .bind_address
             .or(parsed.bind_address_camel)
             .unwrap_or(caller),
+        version: parsed.version,
+        url: parsed.url,
     };
     let node = app.registry.register(&args.cluster, reg).await?;
     tracing::info!(cluster = %args.cluster, id = node.id, hostname = %node.hostname, "node registered");
@@ -73,6 +77,14 @@ pub async fn deregister(
     app.registry.deregister(&args.cluster, args.id).await?;
     tracing::info!(cluster = %args.cluster, id = args.id, "node deregistered");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /nodes/{cluster}/{id}/alive`: the node is going down but will
+/// be back under the same id.
+pub async fn down(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json<Node>, ApiError> {
+    let node = app.registry.down(&args.cluster, args.id).await?;
+    tracing::info!(cluster = %args.cluster, id = args.id, "node going down");
+    Ok(Json(node))
 }
 
 pub async fn list_cluster(

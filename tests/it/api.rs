@@ -492,6 +492,43 @@ async fn shutdown_answers_parked_polls(t: TestStore) {
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
+async fn a_node_going_down_keeps_its_id(t: TestStore) {
+    let m = manager(&t).await;
+    let r = m
+        .post(
+            "/nodes/c",
+            r#"{"hostname":"influx-1","version":"1.6.7~rc0","url":"http://127.0.0.1:8086"}"#,
+        )
+        .await;
+    r.expect(201);
+    let node = r.json();
+    assert_eq!(node["version"], "1.6.7~rc0");
+    assert_eq!(node["url"], "http://127.0.0.1:8086");
+    let id = node["id"].as_u64().unwrap();
+
+    let r = m.delete(&format!("/nodes/c/{id}/alive")).await;
+    r.expect(200);
+    assert_eq!(r.json()["alive"], false);
+    let listed = m.get("/nodes/c").await.json();
+    assert_eq!(listed[0]["alive"], false, "down at once, not after the TTL");
+    assert_eq!(listed[0]["url"], "http://127.0.0.1:8086", "record kept");
+    // Going down twice is fine; the next heartbeat revives the same id.
+    m.delete(&format!("/nodes/c/{id}/alive")).await.expect(200);
+    let r = m.put(&format!("/nodes/c/{id}")).await;
+    r.expect(200);
+    assert_eq!(
+        (r.json()["id"].as_u64(), r.json()["alive"].as_bool()),
+        (Some(id), Some(true))
+    );
+    assert_eq!(m.get("/nodes/c").await.json()[0]["alive"], true);
+    m.delete("/nodes/c/999/alive")
+        .await
+        .expect_error(404, "not_found");
+    m.post("/nodes/c", r#"{"hostname":"h","url":"ftp://x"}"#)
+        .await
+        .expect_error(400, "bad_request");
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -532,4 +569,5 @@ contract!(
     managers_list_themselves,
     health_and_readiness,
     shutdown_answers_parked_polls,
+    a_node_going_down_keeps_its_id,
 );
