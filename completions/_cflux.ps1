@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Join the local influxd to a cluster and keep its schema in step with the other members')
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
@@ -47,6 +48,22 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--max-meta-bytes', '--max-meta-bytes', [CompletionResultType]::ParameterName, 'Largest metadata body accepted, in bytes [default: 1048576]')
             [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Metadata versions kept per cluster [default: 10]')
             [CompletionResult]::new('--store-timeout', '--store-timeout', [CompletionResultType]::ParameterName, 'Deadline of every store call; past it requests answer 503 [default: 3s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;agent' {
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The cluster this node belongs to')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('--influx-url', '--influx-url', [CompletionResultType]::ParameterName, 'The local influxd''s HTTP API')
+            [CompletionResult]::new('--influx-username', '--influx-username', [CompletionResultType]::ParameterName, 'InfluxDB user (an admin: the agent creates and drops databases)')
+            [CompletionResult]::new('--influx-password', '--influx-password', [CompletionResultType]::ParameterName, 'influx-password')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the node id and the last synced schema are kept')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The node''s hostname in the cluster [default: this machine''s]')
+            [CompletionResult]::new('--bind-address', '--bind-address', [CompletionResultType]::ParameterName, 'The address other members use [default: host:port of --influx-url]')
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often the local schema is checked for changes')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager')
+            [CompletionResult]::new('--leave', '--leave', [CompletionResultType]::ParameterName, 'Remove this node from the cluster for good (and forget its state), then exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -264,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
         }
         'cflux;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Join the local influxd to a cluster and keep its schema in step with the other members')
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
@@ -273,6 +291,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;serve' {
+            break
+        }
+        'cflux;help;agent' {
             break
         }
         'cflux;help;nodes' {

@@ -16,6 +16,9 @@ _cflux() {
             ",$1")
                 cmd="cflux"
                 ;;
+            cflux,agent)
+                cmd="cflux__subcmd__agent"
+                ;;
             cflux,clusters)
                 cmd="cflux__subcmd__clusters"
                 ;;
@@ -48,6 +51,9 @@ _cflux() {
                 ;;
             cflux__subcmd__clusters__subcmd__help,list)
                 cmd="cflux__subcmd__clusters__subcmd__help__subcmd__list"
+                ;;
+            cflux__subcmd__help,agent)
+                cmd="cflux__subcmd__help__subcmd__agent"
                 ;;
             cflux__subcmd__help,clusters)
                 cmd="cflux__subcmd__help__subcmd__clusters"
@@ -173,12 +179,66 @@ _cflux() {
 
     case "${cmd}" in
         cflux)
-            opts="-h -V --help --version serve nodes clusters meta completions generate help"
+            opts="-h -V --help --version serve agent nodes clusters meta completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__agent)
+            opts="-h --cluster --endpoint --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --influx-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --influx-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --influx-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -317,8 +377,22 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help)
-            opts="serve nodes clusters meta completions generate help"
+            opts="serve agent nodes clusters meta completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+            cand agent 'Join the local influxd to a cluster and keep its schema in step with the other members'
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
@@ -43,6 +44,21 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --max-meta-bytes 'Largest metadata body accepted, in bytes [default: 1048576]'
             cand --history 'Metadata versions kept per cluster [default: 10]'
             cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;agent'= {
+            cand --cluster 'The cluster this node belongs to'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --influx-url 'The local influxd''s HTTP API'
+            cand --influx-username 'InfluxDB user (an admin: the agent creates and drops databases)'
+            cand --influx-password 'influx-password'
+            cand --state-dir 'Where the node id and the last synced schema are kept'
+            cand --hostname 'The node''s hostname in the cluster [default: this machine''s]'
+            cand --bind-address 'The address other members use [default: host:port of --influx-url]'
+            cand --poll 'How often the local schema is checked for changes'
+            cand --timeout 'Timeout of ordinary requests to the manager'
+            cand --leave 'Remove this node from the cluster for good (and forget its state), then exit'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -228,6 +244,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
         }
         &'cflux;help'= {
             cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+            cand agent 'Join the local influxd to a cluster and keep its schema in step with the other members'
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
@@ -236,6 +253,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cflux;help;serve'= {
+        }
+        &'cflux;help;agent'= {
         }
         &'cflux;help;nodes'= {
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'

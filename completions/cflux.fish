@@ -27,6 +27,7 @@ end
 complete -c cflux -n "__fish_cflux_needs_command" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_needs_command" -s V -l version -d 'Print version'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
@@ -46,6 +47,18 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cluster -d 'The cluster this node belongs to' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-url -d 'The local influxd\'s HTTP API' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-username -d 'InfluxDB user (an admin: the agent creates and drops databases)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-password -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l state-dir -d 'Where the node id and the last synced schema are kept' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l hostname -d 'The node\'s hostname in the cluster [default: this machine\'s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l bind-address -d 'The address other members use [default: host:port of --influx-url]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l poll -d 'How often the local schema is checked for changes' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l timeout -d 'Timeout of ordinary requests to the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l leave -d 'Remove this node from the cluster for good (and forget its state), then exit'
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
@@ -161,13 +174,14 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve nodes clusters meta completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'

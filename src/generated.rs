@@ -147,11 +147,27 @@ const SERVE_CODES: &[(u8, &str)] = &[
     (2, "usage or configuration error"),
 ];
 
+/// `cflux agent`'s exit codes (see [`crate::agent`]).
+const AGENT_CODES: &[(u8, &str)] = &[
+    (
+        0,
+        "stopped by SIGINT or SIGTERM (the node is marked down), or --leave done",
+    ),
+    (
+        1,
+        "a failure it cannot wait out: the state folder, a refused registration",
+    ),
+    (2, "usage error"),
+    (4, "--leave without a node id in the state folder"),
+    (5, "--leave with no manager reachable"),
+];
+
 fn exit_codes(cmd: &clap::Command) -> Option<&'static [(u8, &'static str)]> {
     let name = cmd.get_display_name().unwrap_or(cmd.get_name());
     match name {
         "cflux" => Some(CLIENT_CODES),
         n if n.starts_with("cflux-serve") => Some(SERVE_CODES),
+        n if n.starts_with("cflux-agent") => Some(AGENT_CODES),
         n if n.starts_with("cflux-completions") => None,
         _ => Some(CLIENT_CODES),
     }

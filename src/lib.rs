@@ -18,6 +18,7 @@
 //!
 //! See `ARCHITECTURE.md` for the invariants that hold these together.
 
+pub mod agent;
 pub mod backoff;
 pub mod cli;
 pub mod client;
@@ -28,9 +29,11 @@ pub mod follow;
 pub mod generated;
 pub mod hub;
 pub mod ids;
+pub mod influx;
 pub mod keys;
 pub mod manager;
 pub mod meta;
 pub mod nodes;
+pub mod schema;
 pub mod server;
 pub mod store;

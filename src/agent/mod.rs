@@ -1,0 +1,198 @@
+//! `cflux agent`: the sidecar that makes a stock influxd a member of a
+//! cluster ([`membership`]) and keeps its databases, retention policies and
+//! continuous queries in step with the other members through the cluster's
+//! metadata ([`sync`], [`crate::schema`]). Its node id and last synced
+//! schema live in the state folder ([`state`]).
+//!
+//! Exit codes: `0` stopped by SIGINT/SIGTERM, or `--leave` done; `1` a
+//! failure it cannot wait out (the state folder, a refused registration);
+//! `2` usage; `4` `--leave` without a node id; `5` `--leave` with no manager
+//! reachable.
+
+mod membership;
+pub mod state;
+mod sync;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::client::Client;
+use crate::cmd::CliError;
+use crate::config::parse_duration;
+use crate::influx::Influx;
+use state::StateDir;
+
+#[derive(Debug, clap::Args)]
+pub struct AgentArgs {
+    /// The cluster this node belongs to
+    #[arg(long, env = "CLUSTER", default_value = "default")]
+    pub cluster: String,
+    /// Manager base URLs, tried in order when one cannot be reached
+    #[arg(
+        long,
+        env = "CFLUX_ENDPOINT",
+        value_name = "URL[,URL…]",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8000"
+    )]
+    pub endpoint: Vec<String>,
+    /// The local influxd's HTTP API
+    #[arg(
+        long,
+        env = "INFLUX_URL",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8086"
+    )]
+    pub influx_url: String,
+    /// InfluxDB user (an admin: the agent creates and drops databases)
+    #[arg(long, env = "INFLUX_USERNAME", value_name = "USER")]
+    pub influx_username: Option<String>,
+    #[arg(
+        long,
+        env = "INFLUX_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub influx_password: Option<String>,
+    /// Where the node id and the last synced schema are kept
+    #[arg(
+        long,
+        env = "CFLUX_STATE_DIR",
+        value_name = "DIR",
+        default_value = "./cflux-agent"
+    )]
+    pub state_dir: PathBuf,
+    /// The node's hostname in the cluster [default: this machine's]
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// The address other members use [default: host:port of --influx-url]
+    #[arg(long, value_name = "ADDR")]
+    pub bind_address: Option<String>,
+    /// How often the local schema is checked for changes
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s")]
+    pub poll: Duration,
+    /// Timeout of ordinary requests to the manager
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
+    pub timeout: Duration,
+    /// Remove this node from the cluster for good (and forget its state), then exit
+    #[arg(long)]
+    pub leave: bool,
+}
+
+/// What the agent's tasks share.
+pub struct Agent {
+    pub cluster: String,
+    pub client: Client,
+    pub influx: Influx,
+    pub state: StateDir,
+    pub hostname: String,
+    pub bind_address: String,
+    pub poll: Duration,
+}
+
+impl AgentArgs {
+    fn agent(self) -> Result<Agent, CliError> {
+        let url = reqwest::Url::parse(&self.influx_url)
+            .map_err(|e| CliError::Usage(format!("--influx-url {}: {e}", self.influx_url)))?;
+        let bind_address = match self.bind_address {
+            Some(b) => b,
+            None => format!(
+                "{}:{}",
+                url.host_str().unwrap_or("127.0.0.1"),
+                url.port_or_known_default().unwrap_or(8086)
+            ),
+        };
+        let credentials = match (self.influx_username, self.influx_password) {
+            (Some(user), password) => Some((user, password.unwrap_or_default())),
+            (None, Some(_)) => {
+                return Err(CliError::Usage(
+                    "--influx-password needs --influx-username".into(),
+                ));
+            }
+            (None, None) => None,
+        };
+        let state = StateDir::open(&self.state_dir).map_err(|e| {
+            CliError::Other(format!(
+                "cannot use the state folder {}: {e}",
+                self.state_dir.display()
+            ))
+        })?;
+        Ok(Agent {
+            cluster: self.cluster,
+            client: Client::new(self.endpoint, self.timeout)?,
+            influx: Influx::new(&self.influx_url, credentials)
+                .map_err(|e| CliError::Other(e.to_string()))?,
+            state,
+            hostname: self
+                .hostname
+                .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned()),
+            bind_address,
+            poll: self.poll,
+        })
+    }
+}
+
+/// Runs the agent until `shutdown` completes (or `--leave` is done).
+pub async fn run(args: AgentArgs, shutdown: impl Future<Output = ()>) -> Result<(), CliError> {
+    let leave = args.leave;
+    let agent = args.agent()?;
+    if leave {
+        return self::leave(&agent).await;
+    }
+    let token = CancellationToken::new();
+    // When one task fails for good, the other is told to stop too.
+    let tasks = async {
+        tokio::join!(
+            async {
+                membership::run(&agent, &token)
+                    .await
+                    .inspect_err(|_| token.cancel())
+            },
+            async {
+                sync::run(&agent, &token)
+                    .await
+                    .inspect_err(|_| token.cancel())
+            },
+        )
+    };
+    tokio::pin!(tasks, shutdown);
+    let (membership, sync) = tokio::select! {
+        results = &mut tasks => results,
+        _ = &mut shutdown => {
+            tracing::info!("stopping");
+            token.cancel();
+            tasks.await
+        }
+    };
+    membership
+        .and(sync)
+        .map_err(|e| CliError::Other(format!("{e:#}")))
+}
+
+/// `--leave`: deregisters the saved node id and forgets the state.
+async fn leave(agent: &Agent) -> Result<(), CliError> {
+    let Some(id) = agent.state.node_id()? else {
+        return Err(CliError::Client(crate::client::ClientError::Api {
+            status: 404,
+            code: "not_found".into(),
+            message: format!(
+                "no node id in {}: this node has not joined a cluster",
+                agent.state.path().display()
+            ),
+        }));
+    };
+    match agent.client.deregister(&agent.cluster, id).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    agent.state.set_node_id(None)?;
+    agent.state.set_synced(None)?;
+    crate::cmd::emit(&format!(
+        "node {id} left cluster {}; its state in {} is cleared\n",
+        agent.cluster,
+        agent.state.path().display()
+    ))
+}
