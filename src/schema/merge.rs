@@ -178,7 +178,14 @@ mod tests {
     }
 
     /// (what, base, local, remote, merged, conflicts)
-    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str], usize);
+    type Case<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [&'a str],
+        usize,
+    );
 
     #[test]
     fn three_way_merge() {

@@ -1,8 +1,10 @@
 //! The one integration-test binary (one link step on two cores).
 //!
-//! Tests that need etcd start a real one (Debian's `etcd-server`) on free
-//! loopback ports; they fail, with instructions, when it is not installed.
+//! Tests that need etcd or InfluxDB start real ones (Debian's `etcd-server`
+//! and `influxdb`) on free loopback ports; they fail, with instructions,
+//! when those are not installed.
 
+mod agent;
 mod api;
 mod binary;
 mod failures;

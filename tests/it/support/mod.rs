@@ -1,14 +1,18 @@
 //! Test fixtures: real etcd processes, stores, in-process managers, and
 //! HTTP helpers that print both sides on failure.
 
+pub mod agent;
 pub mod etcd;
+pub mod influxd;
 pub mod manager;
 pub mod process;
 
 use std::net::TcpListener;
 use std::time::Duration;
 
+pub use agent::Agent;
 pub use etcd::Etcd;
+pub use influxd::Influxd;
 pub use manager::{Backend, Manager, TestStore, test_config};
 pub use process::Running;
 

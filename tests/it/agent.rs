@@ -1,0 +1,274 @@
+//! `cflux agent` end to end: real influxd processes, a real manager, one
+//! agent process per influxd.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cflux::schema::Schema;
+use serde_json::Value;
+
+use crate::support::{Agent, Influxd, Manager, TestStore};
+
+/// Waits until `check` holds, showing the agents' logs if it never does.
+async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        if Instant::now() > deadline {
+            let logs: Vec<String> = agents.iter().map(|a| a.log()).collect();
+            panic!(
+                "timed out waiting for {what}; agent logs:\n{}",
+                logs.join("\n----\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn all_have(nodes: &[&Influxd], check: impl Fn(&Schema) -> bool) -> bool {
+    for node in nodes {
+        if !check(&node.schema().await) {
+            return false;
+        }
+    }
+    true
+}
+
+fn has_policy(s: &Schema, db: &str, rp: &str) -> bool {
+    s.databases
+        .get(db)
+        .is_some_and(|d| d.retention_policies.contains_key(rp))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_changes_reach_every_node() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let endpoint = format!("http://{}", m.addr);
+    let states = tempfile::tempdir().unwrap();
+    let (i1, i2, i3) = tokio::join!(Influxd::start(), Influxd::start(), Influxd::start());
+    let start =
+        |i: &Influxd, n: &str| Agent::start(&endpoint, "c", &i.url(), &states.path().join(n));
+    let (a1, a2, a3) = (start(&i1, "a1"), start(&i2, "a2"), start(&i3, "a3"));
+    let agents = [&a1, &a2, &a3];
+    let nodes = [&i1, &i2, &i3];
+
+    // A database with a retention policy, created on one node.
+    i1.query(
+        r#"CREATE DATABASE "metrics" WITH DURATION 7d REPLICATION 1 SHARD DURATION 1d NAME "week""#,
+    )
+    .await;
+    until("metrics.week everywhere", &agents, async || {
+        all_have(&nodes, |s| {
+            s.databases.get("metrics").is_some_and(|d| {
+                d.retention_policies.get("week").is_some_and(|rp| {
+                    rp.default && rp.duration == "168h0m0s" && rp.shard_duration == "24h0m0s"
+                }) && !d.retention_policies.contains_key("autogen")
+            })
+        })
+        .await
+    })
+    .await;
+
+    // A policy and a continuous query created on another node come back.
+    i2.query(r#"CREATE RETENTION POLICY "year" ON "metrics" DURATION 52w REPLICATION 1"#)
+        .await;
+    i2.query(r#"CREATE CONTINUOUS QUERY "hourly" ON "metrics" BEGIN SELECT mean("value") INTO "metrics"."year"."cpu_1h" FROM "cpu" GROUP BY time(1h) END"#)
+        .await;
+    let text = i2.schema().await.databases["metrics"].continuous_queries["hourly"].clone();
+    until(
+        "the policy and the query on nodes 1 and 3",
+        &agents,
+        async || {
+            all_have(&[&i1, &i3], |s| {
+                has_policy(s, "metrics", "year")
+                    && s.databases["metrics"].continuous_queries.get("hourly") == Some(&text)
+            })
+            .await
+        },
+    )
+    .await;
+
+    // Simultaneous creates on two nodes both survive.
+    tokio::join!(
+        i1.query(r#"CREATE DATABASE "from_one""#),
+        i3.query(r#"CREATE DATABASE "from_three""#)
+    );
+    until("both new databases everywhere", &agents, async || {
+        all_have(&nodes, |s| {
+            s.databases.contains_key("from_one") && s.databases.contains_key("from_three")
+        })
+        .await
+    })
+    .await;
+
+    // A drop propagates, and no node that still had it brings it back.
+    i3.query(r#"DROP DATABASE "metrics""#).await;
+    until("metrics dropped everywhere", &agents, async || {
+        all_have(&nodes, |s| !s.databases.contains_key("metrics")).await
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let settled = i1.schema().await;
+    assert!(!settled.databases.contains_key("metrics"), "not undone");
+    assert_eq!(i2.schema().await, settled);
+    assert_eq!(i3.schema().await, settled);
+
+    // The cluster's document is the same schema.
+    let doc = m.get("/clusters/c").await;
+    doc.expect(200);
+    assert_eq!(Schema::from_document(&doc.body), Ok(settled));
+}
+
+fn node_with_url(nodes: &Value, url: &str) -> Value {
+    nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["url"] == url)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// `cflux agent --leave` for the node whose state is in `state`.
+async fn leave(endpoint: &str, state: &Path) -> std::process::Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("cflux").unwrap();
+    cmd.args([
+        "agent",
+        "--leave",
+        "--cluster",
+        "c",
+        "--endpoint",
+        endpoint,
+        "--state-dir",
+    ])
+    .arg(state);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_go_down_come_back_with_their_ids_and_newcomers_catch_up() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    // Long enough that "down" can only come from the agent saying so.
+    config.node_ttl = Duration::from_secs(30);
+    let m = Manager::start(config, t.store.clone()).await;
+    let endpoint = format!("http://{}", m.addr);
+    let states = tempfile::tempdir().unwrap();
+    let state = |n: &str| states.path().join(n);
+    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
+    let a1 = Agent::start(&endpoint, "c", &i1.url(), &state("a1"));
+    let a2 = Agent::start(&endpoint, "c", &i2.url(), &state("a2"));
+    until("both nodes registered", &[&a1, &a2], async || {
+        let nodes = m.get("/nodes/c").await.json();
+        node_with_url(&nodes, &i1.url())["alive"] == true
+            && node_with_url(&nodes, &i2.url())["alive"] == true
+    })
+    .await;
+    let node = node_with_url(&m.get("/nodes/c").await.json(), &i2.url());
+    assert!(
+        node["version"].as_str().is_some_and(|v| v.starts_with('1')),
+        "the InfluxDB version is recorded: {node}"
+    );
+    let id = node["id"].clone();
+
+    i1.query(r#"CREATE DATABASE "d" WITH DURATION 30d REPLICATION 1 NAME "month""#)
+        .await;
+    i1.query(r#"CREATE CONTINUOUS QUERY "q" ON "d" BEGIN SELECT count("v") INTO "d"."month"."n" FROM "m" GROUP BY time(5m) END"#)
+        .await;
+    until("d on node 2", &[&a1, &a2], async || {
+        all_have(&[&i2], |s| {
+            s.databases
+                .get("d")
+                .is_some_and(|d| d.continuous_queries.contains_key("q"))
+        })
+        .await
+    })
+    .await;
+
+    // A stopped agent's node is down at once; its record and id stay.
+    let status = a2.stop().await;
+    assert!(status.success(), "{status}");
+    let down = node_with_url(&m.get("/nodes/c").await.json(), &i2.url());
+    assert_eq!(
+        (down["alive"].clone(), down["id"].clone()),
+        (Value::Bool(false), id.clone())
+    );
+    // Restarted, it comes back under the same id.
+    let a2 = Agent::start(&endpoint, "c", &i2.url(), &state("a2"));
+    until("node 2 alive again", &[&a2], async || {
+        node_with_url(&m.get("/nodes/c").await.json(), &i2.url())["alive"] == true
+    })
+    .await;
+    let nodes = m.get("/nodes/c").await.json();
+    assert_eq!(
+        node_with_url(&nodes, &i2.url())["id"],
+        id,
+        "same id after a restart"
+    );
+    assert_eq!(
+        nodes.as_array().unwrap().len(),
+        2,
+        "no second record: {nodes}"
+    );
+
+    // A new, empty node catches up and deletes nothing.
+    let i3 = Influxd::start().await;
+    let a3 = Agent::start(&endpoint, "c", &i3.url(), &state("a3"));
+    let want = i1.schema().await;
+    until("node 3 caught up", &[&a1, &a2, &a3], async || {
+        i3.schema().await == want
+    })
+    .await;
+    let doc = m.get("/clusters/c").await;
+    assert_eq!(Schema::from_document(&doc.body), Ok(want));
+
+    // --leave removes the node for good and forgets its state.
+    assert!(a3.stop().await.success());
+    let dir = state("a3");
+    let out = leave(&endpoint, &dir).await;
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        node_with_url(&m.get("/nodes/c").await.json(), &i3.url()),
+        Value::Null
+    );
+    assert!(!dir.join("node_id.json").exists());
+    let again = leave(&endpoint, &dir).await;
+    assert_eq!(again.status.code(), Some(4), "nothing to leave: {again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metadata_in_another_format_is_left_alone() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    // What the original client stores: binary protobuf.
+    m.post(
+        "/clusters/legacy/versions/0",
+        b"\x0a\x03\x08\x01\x12".to_vec(),
+    )
+    .await
+    .expect(200);
+    let i = Influxd::start().await;
+    i.query(r#"CREATE DATABASE "mine""#).await;
+    let states = tempfile::tempdir().unwrap();
+    let a = Agent::start(
+        &format!("http://{}", m.addr),
+        "legacy",
+        &i.url(),
+        &states.path().join("a"),
+    );
+    until("the agent to refuse the document", &[&a], async || {
+        a.log().contains("not touching")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let doc = m.get("/clusters/legacy").await;
+    assert_eq!(doc.header("version"), Some("1".into()), "nothing written");
+    assert_eq!(doc.body, b"\x0a\x03\x08\x01\x12");
+    assert!(
+        i.databases().await.contains(&"mine".to_string()),
+        "nothing dropped"
+    );
+    assert!(a.log().contains("not JSON"), "says why:\n{}", a.log());
+}

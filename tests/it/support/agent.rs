@@ -1,0 +1,74 @@
+//! A `cflux agent` child process beside an [`super::Influxd`]; its log is
+//! kept in a file so failures can show it. Killed on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Agent {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl Agent {
+    /// `cflux agent --cluster CLUSTER` for the influxd at `influx_url`,
+    /// keeping its state in `state_dir`, checking the schema every 200 ms.
+    pub fn start(endpoint: &str, cluster: &str, influx_url: &str, state_dir: &Path) -> Agent {
+        std::fs::create_dir_all(state_dir).expect("state dir");
+        let log = state_dir.with_extension("log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("agent log");
+        let child = Command::new(env!("CARGO_BIN_EXE_cflux"))
+            .args(["agent", "--cluster", cluster, "--endpoint", endpoint])
+            .args(["--influx-url", influx_url, "--poll", "200ms", "--state-dir"])
+            .arg(state_dir)
+            .env("CFLUX_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("log"))
+            .stderr(file)
+            .spawn()
+            .expect("spawn cflux agent");
+        Agent {
+            child: Some(child),
+            log,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then waits (at most 10 s) for the exit.
+    pub async fn stop(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the agent did not stop within 10s:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A real, throwaway InfluxDB 1.x server (Debian's `influxdb`) on free
+//! loopback ports in a temporary folder; killed on drop.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cflux::influx::Influx;
+use cflux::schema::Schema;
+use tempfile::TempDir;
+
+pub struct Influxd {
+    dir: TempDir,
+    port: u16,
+    child: Child,
+    client: Influx,
+}
+
+impl Influxd {
+    /// Starts influxd and waits until `/ping` answers.
+    pub async fn start() -> Influxd {
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match Influxd::spawn().await {
+                Ok(i) => return i,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("influxd would not start: {last_error}");
+    }
+
+    async fn spawn() -> Result<Influxd, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = super::free_port();
+        let p = |name: &str| dir.path().join(name).display().to_string();
+        let config = format!(
+            "reporting-disabled = true\n\
+             bind-address = \"127.0.0.1:{rpc}\"\n\
+             [meta]\n  dir = \"{meta}\"\n\
+             [data]\n  dir = \"{data}\"\n  wal-dir = \"{wal}\"\n  query-log-enabled = false\n\
+             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
+             [monitor]\n  store-enabled = false\n",
+            rpc = super::free_port(),
+            meta = p("meta"),
+            data = p("data"),
+            wal = p("wal"),
+        );
+        std::fs::write(dir.path().join("influxdb.conf"), config).expect("config");
+        let log = std::fs::File::create(dir.path().join("influxd.log")).expect("log file");
+        let mut child = Command::new("influxd")
+            .arg("-config")
+            .arg(dir.path().join("influxdb.conf"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run `influxd` ({e}). The agent tests need a real InfluxDB 1.x: \
+                     install Debian's influxdb package (scripts/install-deps, or \
+                     apt-get install influxdb influxdb-client)"
+                )
+            });
+        let url = format!("http://127.0.0.1:{port}");
+        let client = Influx::new(&url, None).expect("client");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if client.ping().await.is_ok() {
+                return Ok(Influxd {
+                    dir,
+                    port,
+                    child,
+                    client,
+                });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log =
+                    std::fs::read_to_string(dir.path().join("influxd.log")).unwrap_or_default();
+                return Err(format!("influxd exited with {status}: {log}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        Err("influxd did not answer /ping within 20s".into())
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs InfluxQL, panicking on any error.
+    pub async fn query(&self, q: &str) {
+        if let Err(e) = self.client.query(&[q.to_string()]).await {
+            panic!("{q} on {}: {e}", self.url());
+        }
+    }
+
+    /// The server's schema as the agent reads it.
+    pub async fn schema(&self) -> Schema {
+        self.client.schema().await.expect("schema")
+    }
+
+    pub async fn databases(&self) -> Vec<String> {
+        self.schema().await.databases.into_keys().collect()
+    }
+}
+
+impl Drop for Influxd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.dir;
+    }
+}
