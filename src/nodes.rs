@@ -266,6 +266,18 @@ impl Registry {
     /// listed `alive: false` until its next heartbeat revives it (a node
     /// going down for a restart says so).
     pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+        Ok(self.end_lease(cluster, id, true).await?.view(false))
+    }
+
+    /// Removes a node for good.
+    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
+        self.end_lease(cluster, id, false).await.map(drop)
+    }
+
+    /// Deletes the node's alive key and either keeps its record (without a
+    /// lease) or deletes it too, in one transaction that fails if the record
+    /// changed meanwhile (then retried); the old lease is revoked after.
+    async fn end_lease(&self, cluster: &str, id: u64, keep_record: bool) -> Result<Record> {
         let key = keys::node(cluster, id);
         for _ in 0..ATTEMPTS {
             let (Some(kv), _) = self.store.get(&key).await? else {
@@ -273,41 +285,21 @@ impl Registry {
             };
             let mut record = Record::decode(&kv)?;
             let lease = std::mem::take(&mut record.lease);
+            let change = if keep_record {
+                Op::put(key.clone(), record.encode())
+            } else {
+                Op::delete(key.clone())
+            };
             let txn = Txn::new()
                 .when(Compare::ModRevisionEquals(key.clone(), kv.mod_revision))
-                .then(Op::put(key.clone(), record.encode()))
+                .then(change)
                 .then(Op::delete(keys::node_alive(cluster, id)));
             if self.store.txn(txn).await?.succeeded {
                 if lease != 0 {
                     // Best effort: the alive key is gone already.
                     let _ = self.store.revoke(lease).await;
                 }
-                return Ok(record.view(false));
-            }
-        }
-        Err(Error::Unavailable(format!(
-            "node {id} is being changed concurrently; retry"
-        )))
-    }
-
-    /// Removes a node for good.
-    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
-        let key = keys::node(cluster, id);
-        for _ in 0..ATTEMPTS {
-            let (Some(kv), _) = self.store.get(&key).await? else {
-                return Err(not_found(cluster, id));
-            };
-            let record = Record::decode(&kv)?;
-            let txn = Txn::new()
-                .when(Compare::ModRevisionEquals(key.clone(), kv.mod_revision))
-                .then(Op::delete(key.clone()))
-                .then(Op::delete(keys::node_alive(cluster, id)));
-            if self.store.txn(txn).await?.succeeded {
-                if record.lease != 0 {
-                    // Best effort: the alive key is gone already.
-                    let _ = self.store.revoke(record.lease).await;
-                }
-                return Ok(());
+                return Ok(record);
             }
         }
         Err(Error::Unavailable(format!(
