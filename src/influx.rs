@@ -43,7 +43,7 @@ struct StatementResult {
 }
 
 /// One series of a statement's result.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Series {
     #[serde(default)]
     pub name: String,

@@ -213,6 +213,19 @@ async fn nodes_go_down_come_back_with_their_ids_and_newcomers_catch_up() {
         "no second record: {nodes}"
     );
 
+    // Removed behind its back (404 on its next heartbeat, within TTL/3 =
+    // 10 s), it registers again and saves the new id.
+    m.delete(&format!("/nodes/c/{id}")).await.expect(204);
+    until("node 2 registered under a new id", &[&a2], async || {
+        let again = node_with_url(&m.get("/nodes/c").await.json(), &i2.url());
+        again["alive"] == true && again["id"] != id
+    })
+    .await;
+    let new_id = node_with_url(&m.get("/nodes/c").await.json(), &i2.url())["id"].clone();
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(state("a2").join("node_id.json")).unwrap()).unwrap();
+    assert_eq!(saved["id"], new_id, "the new id is saved");
+
     // A new, empty node catches up and deletes nothing.
     let i3 = Influxd::start().await;
     let a3 = Agent::start(&endpoint, "c", &i3.url(), &state("a3"));
@@ -271,4 +284,62 @@ async fn metadata_in_another_format_is_left_alone() {
         "nothing dropped"
     );
     assert!(a.log().contains("not JSON"), "says why:\n{}", a.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agent_outlasts_a_manager_restart() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let addr = m.addr;
+    let endpoint = format!("http://{addr}");
+    let i = Influxd::start().await;
+    let states = tempfile::tempdir().unwrap();
+    let mut a = Agent::start(&endpoint, "c", &i.url(), &states.path().join("a"));
+    i.query(r#"CREATE DATABASE "before""#).await;
+    until("the first database stored", &[&a], async || {
+        m.get("/clusters/c").await.status == 200
+    })
+    .await;
+
+    m.stop().await;
+    i.query(r#"CREATE DATABASE "during""#).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        a.is_running(),
+        "the agent waits for the manager:\n{}",
+        a.log()
+    );
+    let m = Manager::start_at(t.config(), t.store.clone(), addr).await;
+    until(
+        "the change made during the outage stored",
+        &[&a],
+        async || {
+            let doc = m.get("/clusters/c").await;
+            Schema::from_document(&doc.body).is_ok_and(|s| {
+                s.databases.contains_key("before") && s.databases.contains_key("during")
+            })
+        },
+    )
+    .await;
+    until("the node alive again", &[&a], async || {
+        m.get("/nodes/c").await.json()[0]["alive"] == true
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statement_errors_inside_http_200_are_errors() {
+    let i = Influxd::start().await;
+    let client = cflux::influx::Influx::new(&i.url(), None).unwrap();
+    let err = client
+        .query(&[r#"CREATE RETENTION POLICY "r" ON "missing" DURATION 1d REPLICATION 1"#.into()])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("database not found"), "{err}");
+    // Applying the same schema twice is idempotent.
+    let mut want = Schema::default();
+    want.databases.insert("d".into(), Default::default());
+    client.converge(&want).await.unwrap();
+    assert_eq!(client.converge(&want).await.unwrap(), Vec::<String>::new());
+    assert_eq!(i.databases().await, ["d"]);
 }

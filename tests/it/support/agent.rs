@@ -42,6 +42,13 @@ impl Agent {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
     /// SIGTERM, then waits (at most 10 s) for the exit.
     pub async fn stop(mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
