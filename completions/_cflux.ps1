@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -269,6 +270,19 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
         'cflux;meta;help;help' {
             break
         }
+        'cflux;bench' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'The manager to load')
+            [CompletionResult]::new('--etcd', '--etcd', [CompletionResultType]::ParameterName, 'Also run the etcd equivalent against these endpoints and print cflux/etcd')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Concurrent clients')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long each measured scenario runs')
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Nodes registered before nodes-list')
+            [CompletionResult]::new('--parked', '--parked', [CompletionResultType]::ParameterName, 'Long polls parked before the fan-out write')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'table, json (one document), or wide (table with more percentiles)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'table, json (one document), or wide (table with more percentiles)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'cflux;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -285,6 +299,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script of a shell')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -343,6 +358,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;meta;history' {
+            break
+        }
+        'cflux;help;bench' {
             break
         }
         'cflux;help;completions' {

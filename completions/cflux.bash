@@ -19,6 +19,9 @@ _cflux() {
             cflux,agent)
                 cmd="cflux__subcmd__agent"
                 ;;
+            cflux,bench)
+                cmd="cflux__subcmd__bench"
+                ;;
             cflux,clusters)
                 cmd="cflux__subcmd__clusters"
                 ;;
@@ -54,6 +57,9 @@ _cflux() {
                 ;;
             cflux__subcmd__help,agent)
                 cmd="cflux__subcmd__help__subcmd__agent"
+                ;;
+            cflux__subcmd__help,bench)
+                cmd="cflux__subcmd__help__subcmd__bench"
                 ;;
             cflux__subcmd__help,clusters)
                 cmd="cflux__subcmd__help__subcmd__clusters"
@@ -179,7 +185,7 @@ _cflux() {
 
     case "${cmd}" in
         cflux)
-            opts="-h -V --help --version serve agent nodes clusters meta completions generate help"
+            opts="-h -V --help --version serve agent nodes clusters meta bench completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +243,52 @@ _cflux() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__bench)
+            opts="-o -h --endpoint --etcd --clients --duration --nodes --parked --output --help register refresh meta-write nodes-list fanout all"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parked)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -377,7 +429,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help)
-            opts="serve agent nodes clusters meta completions generate help"
+            opts="serve agent nodes clusters meta bench completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +443,20 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

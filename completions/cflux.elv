@@ -27,6 +27,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
+            cand bench 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
             cand completions 'Print the completion script of a shell'
             cand generate 'Write completions/ and man/ under DIR (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -234,6 +235,18 @@ set edit:completion:arg-completer[cflux] = {|@words|
         }
         &'cflux;meta;help;help'= {
         }
+        &'cflux;bench'= {
+            cand --endpoint 'The manager to load'
+            cand --etcd 'Also run the etcd equivalent against these endpoints and print cflux/etcd'
+            cand --clients 'Concurrent clients'
+            cand --duration 'How long each measured scenario runs'
+            cand --nodes 'Nodes registered before nodes-list'
+            cand --parked 'Long polls parked before the fan-out write'
+            cand -o 'table, json (one document), or wide (table with more percentiles)'
+            cand --output 'table, json (one document), or wide (table with more percentiles)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'cflux;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -248,6 +261,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
+            cand bench 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
             cand completions 'Print the completion script of a shell'
             cand generate 'Write completions/ and man/ under DIR (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -291,6 +305,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;meta;watch'= {
         }
         &'cflux;help;meta;history'= {
+        }
+        &'cflux;help;bench'= {
         }
         &'cflux;help;completions'= {
         }

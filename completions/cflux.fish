@@ -31,6 +31,7 @@ complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the loc
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -172,16 +173,27 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l endpoint -d 'The manager to load' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l etcd -d 'Also run the etcd equivalent against these endpoints and print cflux/etcd' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concurrent clients' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l nodes -d 'Nodes registered before nodes-list' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l parked -d 'Long polls parked before the fan-out write' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -s o -l output -d 'table, json (one document), or wide (table with more percentiles)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cflux -n "__fish_cflux_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'

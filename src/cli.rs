@@ -56,6 +56,11 @@ pub enum Command {
         #[command(subcommand)]
         command: MetaCommand,
     },
+    /// Measure a manager (and, with --etcd, etcd doing the same) under node-like load
+    #[command(
+        after_help = "Examples:\n  cflux bench all --etcd http://127.0.0.1:2379\n  cflux bench fanout --parked 5000\n  cflux bench refresh --clients 32 --duration 30s -o json"
+    )]
+    Bench(crate::bench::BenchArgs),
     /// Print the completion script of a shell
     #[command(
         after_help = "Examples:\n  cflux completions bash > /etc/bash_completion.d/cflux\n  cflux completions zsh > \"${fpath[1]}/_cflux\"\n  cflux completions fish > ~/.config/fish/completions/cflux.fish"
@@ -84,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Meta { client, command } => {
             client_verb(async move { crate::cmd::meta::run(&client, command).await })
         }
+        Command::Bench(args) => multi_thread(crate::bench::run(args)),
         Command::Completions { shell } => {
             let script = crate::generated::completion(shell);
             client_verb(async move { crate::cmd::emit_bytes(&script) })
@@ -106,6 +112,19 @@ fn client_verb(verb: impl std::future::Future<Output = Result<(), CliError>>) ->
         .enable_all()
         .build()
     {
+        Ok(r) => r,
+        Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(verb) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.exit_code() == 0 => ExitCode::SUCCESS,
+        Err(e) => fail(e.exit_code(), e),
+    }
+}
+
+/// Runs a verb that drives load on a multi-thread runtime.
+fn multi_thread(verb: impl std::future::Future<Output = Result<(), CliError>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
     };

@@ -20,6 +20,7 @@
 
 pub mod agent;
 pub mod backoff;
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod cmd;

@@ -6,6 +6,7 @@
 
 mod agent;
 mod api;
+mod bench;
 mod binary;
 mod failures;
 mod generated;

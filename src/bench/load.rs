@@ -1,0 +1,159 @@
+//! The closed-loop load generator and its statistics.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// What one scenario measured on one target.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Operations that succeeded (for fanout: polls answered with the new version).
+    pub ops: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    /// Successful operations per second.
+    pub throughput: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+}
+
+impl Stats {
+    pub fn from_latencies(
+        mut latencies: Vec<Duration>,
+        errors: u64,
+        elapsed: Duration,
+        first_error: Option<String>,
+    ) -> Stats {
+        latencies.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let at = |q: f64| {
+            if latencies.is_empty() {
+                return 0.0;
+            }
+            let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
+            ms(latencies[i])
+        };
+        let seconds = elapsed.as_secs_f64();
+        Stats {
+            ops: latencies.len() as u64,
+            errors,
+            seconds,
+            throughput: latencies.len() as f64 / seconds.max(1e-9),
+            p50_ms: at(0.50),
+            p90_ms: at(0.90),
+            p99_ms: at(0.99),
+            max_ms: latencies.last().copied().map_or(0.0, ms),
+            first_error,
+        }
+    }
+}
+
+/// A progress bar on standard error for `length` steps; hidden when
+/// standard error is not a terminal.
+pub fn progress(what: &str, length: u64) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} {elapsed}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Runs one loop per element of `states` for `duration`, each calling `op`
+/// back to back, and gathers every call's latency.
+pub async fn closed_loop<S>(
+    what: &str,
+    states: Vec<S>,
+    duration: Duration,
+    op: impl AsyncFn(&mut S) -> Result<(), String>,
+) -> Stats {
+    let bar = progress(what, duration.as_millis() as u64);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let loops = states.into_iter().map(|mut state| {
+        let (op, bar) = (&op, &bar);
+        async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut first_error = None;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match op(&mut state).await {
+                    Ok(()) => latencies.push(t.elapsed()),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+                bar.set_position(start.elapsed().as_millis() as u64);
+            }
+            (latencies, errors, first_error)
+        }
+    });
+    let results = futures::future::join_all(loops).await;
+    let elapsed = start.elapsed();
+    bar.finish_and_clear();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    for (l, e, f) in results {
+        latencies.extend(l);
+        errors += e;
+        if first_error.is_none() {
+            first_error = f;
+        }
+    }
+    Stats::from_latencies(latencies, errors, elapsed, first_error)
+}
+
+/// Runs `op` over `items` with at most `concurrency` at once (setup and
+/// cleanup, not measured); the first error, if any.
+pub async fn for_each<T>(
+    what: &str,
+    items: Vec<T>,
+    concurrency: usize,
+    op: impl AsyncFn(T) -> Result<(), String>,
+) -> Result<(), String> {
+    use futures::StreamExt;
+    let bar = progress(what, items.len() as u64);
+    let results: Vec<Result<(), String>> = futures::stream::iter(items)
+        .map(|item| {
+            let (op, bar) = (&op, &bar);
+            async move {
+                let r = op(item).await;
+                bar.inc(1);
+                r
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    results.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles() {
+        let l: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let s = Stats::from_latencies(l, 2, Duration::from_secs(2), None);
+        assert_eq!((s.ops, s.errors), (100, 2));
+        assert_eq!(
+            (s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms),
+            (50.0, 90.0, 99.0, 100.0)
+        );
+        assert_eq!(s.throughput, 50.0);
+        let empty = Stats::from_latencies(Vec::new(), 0, Duration::from_secs(1), None);
+        assert_eq!((empty.p99_ms, empty.throughput), (0.0, 0.0));
+    }
+}

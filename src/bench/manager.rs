@@ -1,0 +1,250 @@
+//! The scenarios against a cflux manager, through the same client the
+//! verbs and the agent use. Every run works in clusters named
+//! `cflux-bench-<run>-…` and deregisters its nodes afterwards; metadata
+//! written by `meta-write` and `fanout` stays (the API has no delete).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::load::{Stats, closed_loop, for_each, progress};
+use super::{BenchArgs, Scenario};
+use crate::client::{Client, NewNode};
+use crate::cmd::CliError;
+use crate::keys::encode_cluster;
+
+pub struct Target {
+    client: Client,
+    endpoint: String,
+    run: String,
+}
+
+/// Long polls per source address: well under the ~28,000 ephemeral ports.
+const POLLS_PER_ADDRESS: usize = 10_000;
+
+fn node(hostname: String) -> NewNode {
+    NewNode {
+        hostname,
+        ip: Some("127.0.0.1".into()),
+        bind_address: Some("127.0.0.1:8088".into()),
+        ..NewNode::default()
+    }
+}
+
+impl Target {
+    pub fn new(endpoint: &str, _clients: usize) -> Result<Target, CliError> {
+        Ok(Target {
+            client: Client::new(vec![endpoint.to_string()], Duration::from_secs(30))?,
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            run: format!("cflux-bench-{}-{}", std::process::id(), fastrand::u32(..)),
+        })
+    }
+
+    fn cluster(&self, what: &str) -> String {
+        format!("{}-{what}", self.run)
+    }
+
+    pub async fn run(&self, scenario: Scenario, args: &BenchArgs) -> Result<Stats, CliError> {
+        let c = &self.client;
+        let fail = |e: String| CliError::Other(format!("bench setup on {}: {e}", self.endpoint));
+        Ok(match scenario {
+            Scenario::Register => {
+                let cluster = self.cluster("register");
+                let states: Vec<(usize, u64)> = (0..args.clients).map(|i| (i, 0)).collect();
+                let stats = closed_loop(
+                    "cflux register",
+                    states,
+                    args.duration,
+                    async |s: &mut (usize, u64)| {
+                        s.1 += 1;
+                        let new = node(format!("h{}-{}", s.0, s.1));
+                        c.register(&cluster, &new)
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    },
+                )
+                .await;
+                self.forget(&cluster).await.map_err(fail)?;
+                stats
+            }
+            Scenario::Refresh => {
+                let cluster = self.cluster("refresh");
+                let mut ids = Vec::new();
+                for i in 0..args.clients {
+                    ids.push(
+                        c.register(&cluster, &node(format!("h{i}")))
+                            .await
+                            .map_err(|e| fail(e.to_string()))?
+                            .id,
+                    );
+                }
+                let stats =
+                    closed_loop("cflux refresh", ids, args.duration, async |id: &mut u64| {
+                        c.refresh(&cluster, *id)
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    })
+                    .await;
+                self.forget(&cluster).await.map_err(fail)?;
+                stats
+            }
+            Scenario::MetaWrite => {
+                let body = Bytes::from(vec![b'x'; 1024]);
+                let states: Vec<(String, u64)> = (0..args.clients)
+                    .map(|i| (self.cluster(&format!("meta-{i}")), 0))
+                    .collect();
+                closed_loop(
+                    "cflux meta-write",
+                    states,
+                    args.duration,
+                    async |s: &mut (String, u64)| {
+                        let v = c
+                            .write(&s.0, s.1, body.clone(), None)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        s.1 = v;
+                        Ok(())
+                    },
+                )
+                .await
+            }
+            Scenario::NodesList => {
+                let cluster = self.cluster("list");
+                for_each(
+                    "registering nodes",
+                    (0..args.nodes).collect(),
+                    args.clients,
+                    async |i: usize| {
+                        c.register(&cluster, &node(format!("h{i}")))
+                            .await
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    },
+                )
+                .await
+                .map_err(fail)?;
+                let want = args.nodes;
+                let stats = closed_loop(
+                    "cflux nodes-list",
+                    vec![(); args.clients],
+                    args.duration,
+                    async |_: &mut ()| {
+                        let n = c
+                            .cluster_nodes(&cluster)
+                            .await
+                            .map_err(|e| e.to_string())?
+                            .len();
+                        if n == want {
+                            Ok(())
+                        } else {
+                            Err(format!("listed {n} nodes, not {want}"))
+                        }
+                    },
+                )
+                .await;
+                self.forget(&cluster).await.map_err(fail)?;
+                stats
+            }
+            Scenario::Fanout => self.fanout(args.parked).await?,
+            Scenario::All => unreachable!("expanded by the caller"),
+        })
+    }
+
+    /// Deregisters every node of `cluster`.
+    async fn forget(&self, cluster: &str) -> Result<(), String> {
+        let nodes = self
+            .client
+            .cluster_nodes(cluster)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ids: Vec<u64> = nodes.iter().map(|n| n.id).collect();
+        for_each("cleaning up", ids, 16, async |id| {
+            self.client
+                .deregister(cluster, id)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Parks `parked` long polls on one cluster, writes once, and times each
+    /// poll's answer from the moment the write was acknowledged.
+    async fn fanout(&self, parked: usize) -> Result<Stats, CliError> {
+        let cluster = self.cluster("fanout");
+        let version = self
+            .client
+            .write(&cluster, 0, Bytes::from_static(b"v1"), None)
+            .await?;
+        let url = format!(
+            "{}/clusters/{}/versions/{version}?wait=120s",
+            self.endpoint,
+            encode_cluster(&cluster)
+        );
+        let clients = (0..parked.div_ceil(POLLS_PER_ADDRESS))
+            .map(|i| {
+                reqwest::Client::builder()
+                    .no_proxy()
+                    .pool_max_idle_per_host(0)
+                    .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + i as u8)))
+                    .build()
+                    .map_err(|e| CliError::Other(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let bar = progress("parking polls", parked as u64);
+        let mut polls = tokio::task::JoinSet::new();
+        for i in 0..parked {
+            let request = clients[i / POLLS_PER_ADDRESS].get(&url).send();
+            let bar = bar.clone();
+            polls.spawn(async move {
+                bar.inc(1);
+                let resp = request.await.map_err(|e| e.to_string())?;
+                let answered = Instant::now();
+                let status = resp.status();
+                resp.bytes().await.map_err(|e| e.to_string())?;
+                if status == 200 {
+                    Ok(answered)
+                } else {
+                    Err(format!("HTTP {status}"))
+                }
+            });
+        }
+        // Give every poll time to reach the manager and park.
+        tokio::time::sleep(Duration::from_millis(1000 + parked as u64 / 5)).await;
+        bar.finish_and_clear();
+        self.client
+            .write(&cluster, version, Bytes::from_static(b"v2"), None)
+            .await?;
+        let written = Instant::now();
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        let mut first_error = None;
+        let collect = async {
+            while let Some(joined) = polls.join_next().await {
+                match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+                    Ok(at) => latencies.push(at.saturating_duration_since(written)),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(60), collect)
+            .await
+            .is_err()
+        {
+            polls.abort_all();
+        }
+        let unanswered = parked as u64 - latencies.len() as u64;
+        if unanswered > errors {
+            first_error.get_or_insert_with(|| "not answered within 60 s".into());
+        }
+        let mut stats =
+            Stats::from_latencies(latencies, unanswered, written.elapsed(), first_error);
+        stats.throughput = 0.0;
+        Ok(stats)
+    }
+}

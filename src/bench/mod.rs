@@ -1,0 +1,161 @@
+//! `cflux bench`: load a manager the way InfluxDB nodes do (registrations,
+//! heartbeats, metadata writes, node lists, long polls answered by one
+//! write) and, with `--etcd`, do the minimal equivalent directly on etcd in
+//! the same run, so results can be read as ratios on a noisy machine.
+
+mod etcd;
+mod load;
+mod manager;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cmd::{CliError, Output, emit, emit_json, render, table};
+use crate::config::parse_duration;
+pub use load::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    Register,
+    Refresh,
+    MetaWrite,
+    NodesList,
+    Fanout,
+    /// Every scenario, in this order
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// What to measure
+    #[arg(value_enum)]
+    pub scenario: Scenario,
+    /// The manager to load
+    #[arg(
+        long,
+        env = "CFLUX_ENDPOINT",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8000"
+    )]
+    pub endpoint: String,
+    /// Also run the etcd equivalent against these endpoints and print cflux/etcd
+    #[arg(long, value_name = "URL[,URL…]", value_delimiter = ',')]
+    pub etcd: Vec<String>,
+    /// Concurrent clients
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
+    /// How long each measured scenario runs
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
+    pub duration: Duration,
+    /// Nodes registered before nodes-list
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub nodes: usize,
+    /// Long polls parked before the fan-out write
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub parked: usize,
+    /// table, json (one document), or wide (table with more percentiles)
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// One scenario's result on cflux and, when asked, on etcd.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub scenario: &'static str,
+    pub cflux: Stats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<Stats>,
+    /// cflux throughput / etcd throughput (for fanout: etcd p99 / cflux p99).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), CliError> {
+    let scenarios = match args.scenario {
+        Scenario::All => vec![
+            Scenario::Register,
+            Scenario::Refresh,
+            Scenario::MetaWrite,
+            Scenario::NodesList,
+            Scenario::Fanout,
+        ],
+        one => vec![one],
+    };
+    if args.clients == 0 {
+        return Err(CliError::Usage("--clients must be at least 1".into()));
+    }
+    let target = manager::Target::new(&args.endpoint, args.clients)?;
+    let etcd = match args.etcd.is_empty() {
+        true => None,
+        false => Some(etcd::Target::connect(&args.etcd).await?),
+    };
+    let mut outcomes = Vec::new();
+    for scenario in scenarios {
+        let name = name(scenario);
+        let cflux = target.run(scenario, &args).await?;
+        let etcd = match &etcd {
+            Some(e) => Some(e.run(scenario, &args).await?),
+            None => None,
+        };
+        let ratio = etcd.as_ref().map(|e| match scenario {
+            Scenario::Fanout => e.p99_ms / cflux.p99_ms.max(0.001),
+            _ => cflux.throughput / e.throughput.max(0.001),
+        });
+        outcomes.push(Outcome {
+            scenario: name,
+            cflux,
+            etcd,
+            ratio,
+        });
+    }
+    match args.output {
+        Output::Json => emit_json(&outcomes),
+        output => emit(&report(&outcomes, output == Output::Wide)),
+    }
+}
+
+fn name(s: Scenario) -> &'static str {
+    match s {
+        Scenario::Register => "register",
+        Scenario::Refresh => "refresh",
+        Scenario::MetaWrite => "meta-write",
+        Scenario::NodesList => "nodes-list",
+        Scenario::Fanout => "fanout",
+        Scenario::All => "all",
+    }
+}
+
+fn report(outcomes: &[Outcome], wide: bool) -> String {
+    let mut header = vec![
+        "SCENARIO", "TARGET", "OPS", "OPS/S", "P50 MS", "P99 MS", "MAX MS", "ERRORS", "RATIO",
+    ];
+    if wide {
+        header.insert(5, "P90 MS");
+    }
+    let mut t = table(&header);
+    for o in outcomes {
+        let rows = std::iter::once(("cflux", &o.cflux)).chain(o.etcd.as_ref().map(|e| ("etcd", e)));
+        for (target, s) in rows {
+            let mut row = vec![
+                o.scenario.to_string(),
+                target.to_string(),
+                s.ops.to_string(),
+                format!("{:.0}", s.throughput),
+                format!("{:.2}", s.p50_ms),
+                format!("{:.2}", s.p99_ms),
+                format!("{:.2}", s.max_ms),
+                s.errors.to_string(),
+                match (target, o.ratio) {
+                    ("cflux", Some(r)) => format!("{r:.2}"),
+                    _ => "-".into(),
+                },
+            ];
+            if wide {
+                row.insert(5, format!("{:.2}", s.p90_ms));
+            }
+            t.add_row(row);
+        }
+    }
+    render(&t)
+}
