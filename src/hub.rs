@@ -10,7 +10,10 @@
 //!
 //! A poll uses it as *subscribe, read, then wait* (see [`Hub::wait_for_change`]):
 //! subscribing before the read means anything stored after the read arrives
-//! on the channel, and comparing revisions discards anything older.
+//! on the channel, and comparing revisions discards anything older. The read
+//! is published on the channel too, so while a cluster has parked polls, new
+//! polls compare with the channel's snapshot instead of reading the store:
+//! after a write wakes thousands of polls, their next polls cost no reads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -119,9 +122,37 @@ impl Hub {
         shutdown: &CancellationToken,
     ) -> Result<Waited> {
         let mut sub = self.subscribe(cluster);
-        let (doc, mut read_at) = meta.current(cluster).await?;
-        if doc.as_ref().map_or(0, |d| d.version) != version {
-            return Ok(Waited::Changed(doc));
+        // A channel that already holds a snapshot has followed every change
+        // since: park on it, or answer from it, without a store read — unless
+        // the caller is ahead of it (the watch lags the store a little).
+        let known = sub.rx.borrow_and_update().clone();
+        let mut read_at = known.revision;
+        if known.revision == 0 || version > known.version {
+            let (doc, rev) = meta.current(cluster).await?;
+            self.publish(
+                cluster,
+                Snapshot {
+                    revision: rev,
+                    version: doc.as_ref().map_or(0, |d| d.version),
+                    doc: doc.clone(),
+                },
+            );
+            sub.rx.borrow_and_update();
+            if doc.as_ref().map_or(0, |d| d.version) != version {
+                return Ok(Waited::Changed(doc));
+            }
+            read_at = rev;
+        } else if version != known.version {
+            match known.doc {
+                Some(doc) => return Ok(Waited::Changed(Some(doc))),
+                None => {
+                    let (doc, rev) = meta.current(cluster).await?;
+                    if doc.as_ref().map_or(0, |d| d.version) != version {
+                        return Ok(Waited::Changed(doc));
+                    }
+                    read_at = rev;
+                }
+            }
         }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
