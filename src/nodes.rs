@@ -8,7 +8,7 @@
 //! with a fresh lease. Records of nodes dead for longer than `forget_after`
 //! are removed by [`Registry::forget_lapsed`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result, now_ms, rfc3339};
 use crate::keys::{self, NodeKey};
-use crate::store::{Compare, KeyValue, Op, SharedStore, StoreError, Txn};
+use crate::store::{Compare, KeyValue, Op, Revision, SharedStore, StoreError, Txn};
 
 /// How often a contended refresh or deregistration is retried.
 const ATTEMPTS: usize = 8;
@@ -172,6 +172,10 @@ pub struct Registry {
     store: SharedStore,
     ttl: Duration,
     forget_after: Duration,
+    /// Records this manager last wrote, with their mod revision, so a
+    /// heartbeat need not read the record first. A record changed elsewhere
+    /// fails the compare-and-set and is read again.
+    cache: std::sync::Mutex<HashMap<(String, u64), (Record, Revision)>>,
 }
 
 impl Registry {
@@ -180,7 +184,44 @@ impl Registry {
             store,
             ttl,
             forget_after,
+            cache: Default::default(),
         }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u64), (Record, Revision)>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn remember(&self, cluster: &str, record: &Record, revision: Revision) {
+        self.cache()
+            .insert((cluster.to_string(), record.id), (record.clone(), revision));
+    }
+
+    fn forget_cached(&self, cluster: &str, id: u64) -> Option<(Record, Revision)> {
+        self.cache().remove(&(cluster.to_string(), id))
+    }
+
+    /// The heartbeat of a node this manager wrote last: renew its lease and
+    /// write last-seen under compare-and-set, without reading the record.
+    /// `None` when the slow path must decide.
+    async fn refresh_cached(&self, cluster: &str, id: u64) -> Result<Option<Node>> {
+        let Some((mut record, revision)) = self.forget_cached(cluster, id) else {
+            return Ok(None);
+        };
+        if record.lease == 0 || !self.store.keep_alive(record.lease).await? {
+            return Ok(None);
+        }
+        record.last_seen = now_ms();
+        let key = keys::node(cluster, id);
+        let txn = Txn::new()
+            .when(Compare::ModRevisionEquals(key.clone(), revision))
+            .then(Op::put(key, record.encode()));
+        let result = self.store.txn(txn).await?;
+        if !result.succeeded {
+            return Ok(None);
+        }
+        self.remember(cluster, &record, result.revision);
+        Ok(Some(record.view(true)))
     }
 
     /// Registers a node under a new id.
@@ -205,15 +246,21 @@ impl Registry {
         let txn = Txn::new()
             .then(Op::put(keys::node(cluster, id), record.encode()))
             .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
-        if let Err(e) = self.store.txn(txn).await {
-            let _ = self.store.revoke(lease.id).await;
-            return Err(e.into());
+        match self.store.txn(txn).await {
+            Ok(r) => self.remember(cluster, &record, r.revision),
+            Err(e) => {
+                let _ = self.store.revoke(lease.id).await;
+                return Err(e.into());
+            }
         }
         Ok(record.view(true))
     }
 
     /// Renews a node's TTL, reviving it with a new lease if it had lapsed.
     pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
+        if let Some(node) = self.refresh_cached(cluster, id).await? {
+            return Ok(node);
+        }
         let key = keys::node(cluster, id);
         for _ in 0..ATTEMPTS {
             let (Some(kv), _) = self.store.get(&key).await? else {
@@ -228,7 +275,10 @@ impl Registry {
                 let txn = Txn::new()
                     .when(unchanged)
                     .then(Op::put(key.clone(), record.encode()));
-                self.store.txn(txn).await?;
+                let result = self.store.txn(txn).await?;
+                if result.succeeded {
+                    self.remember(cluster, &record, result.revision);
+                }
                 return Ok(record.view(true));
             }
             if self.forgotten(&record, now_ms()) {
@@ -247,7 +297,10 @@ impl Registry {
                 .then(Op::put(key.clone(), record.encode()))
                 .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
             match self.store.txn(txn).await {
-                Ok(r) if r.succeeded => return Ok(record.view(true)),
+                Ok(r) if r.succeeded => {
+                    self.remember(cluster, &record, r.revision);
+                    return Ok(record.view(true));
+                }
                 Ok(_) | Err(StoreError::LeaseNotFound) => {
                     let _ = self.store.revoke(lease.id).await;
                 }
@@ -278,6 +331,7 @@ impl Registry {
     /// lease) or deletes it too, in one transaction that fails if the record
     /// changed meanwhile (then retried); the old lease is revoked after.
     async fn end_lease(&self, cluster: &str, id: u64, keep_record: bool) -> Result<Record> {
+        self.forget_cached(cluster, id);
         let key = keys::node(cluster, id);
         for _ in 0..ATTEMPTS {
             let (Some(kv), _) = self.store.get(&key).await? else {
@@ -355,6 +409,7 @@ impl Registry {
                 .when(Compare::ModRevisionEquals(kv.key.clone(), kv.mod_revision))
                 .then(Op::delete(kv.key.clone()));
             if self.store.txn(txn).await?.succeeded {
+                self.forget_cached(&r.cluster, r.id);
                 tracing::info!(cluster = %r.cluster, id = r.id, "forgot a node dead for longer than forget-after");
                 forgotten += 1;
             }

@@ -5,6 +5,8 @@
 //! given, so a manager starts while etcd is down and recovers by itself when
 //! it returns.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -30,6 +32,48 @@ pub struct EtcdStore {
     lease: LeaseClient,
     watch: WatchClient,
     deadline: Deadline,
+    keepers: Keepers,
+}
+
+/// One open keepalive stream per lease renewed through this store, so a
+/// renewal is one message on it instead of a new gRPC stream each time.
+#[derive(Default)]
+struct Keepers {
+    streams: std::sync::Mutex<HashMap<LeaseId, Arc<tokio::sync::Mutex<Keeper>>>>,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+struct Keeper {
+    keeper: etcd_client::LeaseKeeper,
+    stream: etcd_client::LeaseKeepAliveStream,
+    used: std::time::Instant,
+}
+
+/// Streams unused for this long are closed (their lease expired or moved).
+const KEEPER_IDLE: Duration = Duration::from_secs(300);
+
+impl Keepers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<LeaseId, Arc<tokio::sync::Mutex<Keeper>>>> {
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, id: LeaseId) -> Option<Arc<tokio::sync::Mutex<Keeper>>> {
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut streams = self.lock();
+        if calls % 1024 == 0 {
+            streams.retain(|_, k| {
+                k.try_lock()
+                    .map_or(true, |k| k.used.elapsed() < KEEPER_IDLE)
+            });
+        }
+        streams.get(&id).cloned()
+    }
+
+    fn forget(&self, id: LeaseId) {
+        self.lock().remove(&id);
+    }
 }
 
 impl EtcdStore {
@@ -49,6 +93,7 @@ impl EtcdStore {
             lease: client.lease_client(),
             watch: client.watch_client().max_decoding_message_size(MAX_MESSAGE),
             deadline,
+            keepers: Keepers::default(),
         })
     }
 }
@@ -186,13 +231,42 @@ impl Store for EtcdStore {
     }
 
     async fn keep_alive(&self, id: LeaseId) -> Result<bool> {
-        let mut lease = self.lease.clone();
         self.deadline
             .run("etcd lease keepalive", async {
-                // `keep_alive` sends one renewal and reads its answer, failing
-                // with `LeaseKeepAliveError` when the lease is gone.
+                if let Some(keeper) = self.keepers.get(id) {
+                    let mut k = keeper.lock().await;
+                    let renewed = match k.keeper.keep_alive().await {
+                        Ok(()) => k.stream.message().await,
+                        Err(e) => Err(e),
+                    };
+                    match renewed {
+                        Ok(Some(r)) if r.ttl() > 0 => {
+                            k.used = std::time::Instant::now();
+                            return Ok(true);
+                        }
+                        Ok(Some(_)) => {
+                            self.keepers.forget(id);
+                            return Ok(false);
+                        }
+                        // The stream broke (etcd restarted): open a new one.
+                        Ok(None) | Err(_) => self.keepers.forget(id),
+                    }
+                }
+                // `keep_alive` opens a stream, sends one renewal and reads its
+                // answer, failing with `LeaseKeepAliveError` when the lease is gone.
+                let mut lease = self.lease.clone();
                 match lease.keep_alive(id).await {
-                    Ok(_) => Ok(true),
+                    Ok((keeper, stream)) => {
+                        let keeper = Keeper {
+                            keeper,
+                            stream,
+                            used: std::time::Instant::now(),
+                        };
+                        self.keepers
+                            .lock()
+                            .insert(id, Arc::new(tokio::sync::Mutex::new(keeper)));
+                        Ok(true)
+                    }
                     Err(etcd_client::Error::LeaseKeepAliveError(_)) => Ok(false),
                     Err(e) => Err(map_err(e)),
                 }
@@ -201,6 +275,7 @@ impl Store for EtcdStore {
     }
 
     async fn revoke(&self, id: LeaseId) -> Result<bool> {
+        self.keepers.forget(id);
         let mut lease = self.lease.clone();
         self.deadline
             .run("etcd lease revoke", async {

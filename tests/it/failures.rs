@@ -157,3 +157,32 @@ async fn a_hung_etcd_gives_quick_errors_not_hangs() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn heartbeats_see_changes_made_through_another_manager() {
+    let t = TestStore::etcd().await;
+    let etcd = match &t.backend {
+        crate::support::Backend::Etcd(e) => e,
+        _ => unreachable!(),
+    };
+    let a = Manager::start(t.config(), etcd_store(etcd).await).await;
+    let b = Manager::start(t.config(), etcd_store(etcd).await).await;
+    let id = a.register("c", "influx-1").await;
+    // Manager a now remembers the record; b changes it in each way there is.
+    a.put(&format!("/nodes/c/{id}")).await.expect(200);
+    b.put(&format!("/nodes/c/{id}")).await.expect(200);
+    a.put(&format!("/nodes/c/{id}")).await.expect(200);
+    b.delete(&format!("/nodes/c/{id}/alive")).await.expect(200);
+    let r = a.put(&format!("/nodes/c/{id}")).await;
+    r.expect(200);
+    assert_eq!(
+        r.json()["alive"],
+        true,
+        "revived after going down elsewhere"
+    );
+    assert_eq!(b.get("/nodes/c").await.json()[0]["alive"], true);
+    b.delete(&format!("/nodes/c/{id}")).await.expect(204);
+    a.put(&format!("/nodes/c/{id}"))
+        .await
+        .expect_error(404, "not_found");
+}
