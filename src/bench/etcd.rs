@@ -42,16 +42,21 @@ impl Target {
         let prefix = &self.prefix;
         let stats = match scenario {
             Scenario::Register => {
+                let leases = std::sync::Mutex::new(Vec::new());
                 let states: Vec<(Client, usize, u64)> = (0..args.clients)
                     .map(|i| (self.client.clone(), i, 0))
                     .collect();
-                closed_loop(
+                let stats = closed_loop(
                     "etcd register",
                     states,
                     args.duration,
                     async |s: &mut (Client, usize, u64)| {
                         s.2 += 1;
                         let lease = s.0.lease_grant(15, None).await.map_err(err)?;
+                        leases
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(lease.id());
                         let key = format!("{prefix}register/{}-{}", s.1, s.2);
                         let options = PutOptions::new().with_lease(lease.id());
                         s.0.put(key, RECORD, Some(options))
@@ -60,7 +65,17 @@ impl Target {
                             .map_err(err)
                     },
                 )
+                .await;
+                // Revoked now, so thousands of expiring leases do not load
+                // etcd during the next scenario (cflux deregisters its nodes).
+                let leases = leases.into_inner().unwrap_or_else(|p| p.into_inner());
+                let client = &self.client;
+                for_each("cleaning up", leases, 16, async |id| {
+                    client.clone().lease_revoke(id).await.map(drop).map_err(err)
+                })
                 .await
+                .map_err(fail)?;
+                stats
             }
             Scenario::Refresh => {
                 let mut states = Vec::new();
