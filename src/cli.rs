@@ -106,25 +106,25 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs a client verb and maps its failure to one line and an exit code.
+/// Runs a client verb (or the agent) on a current-thread runtime.
 fn client_verb(verb: impl std::future::Future<Output = Result<(), CliError>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
-    };
-    match runtime.block_on(verb) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.exit_code() == 0 => ExitCode::SUCCESS,
-        Err(e) => fail(e.exit_code(), e),
-    }
+        .build();
+    run_on(runtime, verb)
 }
 
 /// Runs a verb that drives load on a multi-thread runtime.
 fn multi_thread(verb: impl std::future::Future<Output = Result<(), CliError>>) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+    run_on(tokio::runtime::Runtime::new(), verb)
+}
+
+/// Runs `verb`, mapping its failure to one line and an exit code.
+fn run_on(
+    runtime: std::io::Result<tokio::runtime::Runtime>,
+    verb: impl std::future::Future<Output = Result<(), CliError>>,
+) -> ExitCode {
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => return fail(1, format!("cannot start the runtime: {e}")),
     };
