@@ -47,6 +47,9 @@ struct Keeper {
     keeper: etcd_client::LeaseKeeper,
     stream: etcd_client::LeaseKeepAliveStream,
     used: std::time::Instant,
+    /// A renewal was sent and its answer not read (the call was cancelled):
+    /// the stream is out of step and is replaced.
+    pending: bool,
 }
 
 /// Streams unused for this long are closed (their lease expired or moved).
@@ -235,21 +238,27 @@ impl Store for EtcdStore {
             .run("etcd lease keepalive", async {
                 if let Some(keeper) = self.keepers.get(id) {
                     let mut k = keeper.lock().await;
-                    let renewed = match k.keeper.keep_alive().await {
-                        Ok(()) => k.stream.message().await,
-                        Err(e) => Err(e),
-                    };
-                    match renewed {
-                        Ok(Some(r)) if r.ttl() > 0 => {
-                            k.used = std::time::Instant::now();
-                            return Ok(true);
+                    if k.pending {
+                        self.keepers.forget(id);
+                    } else {
+                        k.pending = true;
+                        let renewed = match k.keeper.keep_alive().await {
+                            Ok(()) => k.stream.message().await,
+                            Err(e) => Err(e),
+                        };
+                        k.pending = false;
+                        match renewed {
+                            Ok(Some(r)) if r.ttl() > 0 => {
+                                k.used = std::time::Instant::now();
+                                return Ok(true);
+                            }
+                            Ok(Some(_)) => {
+                                self.keepers.forget(id);
+                                return Ok(false);
+                            }
+                            // The stream broke (etcd restarted): open a new one.
+                            Ok(None) | Err(_) => self.keepers.forget(id),
                         }
-                        Ok(Some(_)) => {
-                            self.keepers.forget(id);
-                            return Ok(false);
-                        }
-                        // The stream broke (etcd restarted): open a new one.
-                        Ok(None) | Err(_) => self.keepers.forget(id),
                     }
                 }
                 // `keep_alive` opens a stream, sends one renewal and reads its
@@ -261,6 +270,7 @@ impl Store for EtcdStore {
                             keeper,
                             stream,
                             used: std::time::Instant::now(),
+                            pending: false,
                         };
                         self.keepers
                             .lock()
