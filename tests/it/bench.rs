@@ -49,7 +49,13 @@ async fn every_scenario_runs_against_cflux_and_etcd() {
                 "{o}"
             );
         }
-        assert!(o["ratio"].as_f64().unwrap() > 0.0, "{o}");
+        // Fan-out answers may all beat the write's own acknowledgement
+        // (latency 0, ratio 0); throughput ratios are always positive.
+        let ratio = o["ratio"].as_f64().unwrap();
+        assert!(ratio.is_finite() && ratio >= 0.0, "{o}");
+        if o["scenario"] != "fanout" {
+            assert!(ratio > 0.0, "{o}");
+        }
     }
     let fanout = &outcomes[4];
     assert_eq!(
