@@ -208,20 +208,34 @@ impl Registry {
         let Some((mut record, revision)) = self.forget_cached(cluster, id) else {
             return Ok(None);
         };
+        Ok(match self.renew(cluster, &mut record, revision).await? {
+            Some(true) => Some(record.view(true)),
+            _ => None,
+        })
+    }
+
+    /// Renews `record`'s lease and writes its last-seen if the stored record
+    /// is still at `revision`. `None`: the lease is gone; `Some(written)`:
+    /// renewed, and whether last-seen was written (and remembered).
+    async fn renew(
+        &self,
+        cluster: &str,
+        record: &mut Record,
+        revision: Revision,
+    ) -> Result<Option<bool>> {
         if record.lease == 0 || !self.store.keep_alive(record.lease).await? {
             return Ok(None);
         }
         record.last_seen = now_ms();
-        let key = keys::node(cluster, id);
+        let key = keys::node(cluster, record.id);
         let txn = Txn::new()
             .when(Compare::ModRevisionEquals(key.clone(), revision))
             .then(Op::put(key, record.encode()));
         let result = self.store.txn(txn).await?;
-        if !result.succeeded {
-            return Ok(None);
+        if result.succeeded {
+            self.remember(cluster, record, result.revision);
         }
-        self.remember(cluster, &record, result.revision);
-        Ok(Some(record.view(true)))
+        Ok(Some(result.succeeded))
     }
 
     /// Registers a node under a new id.
@@ -267,20 +281,16 @@ impl Registry {
                 return Err(not_found(cluster, id));
             };
             let mut record = Record::decode(&kv)?;
-            let unchanged = Compare::ModRevisionEquals(key.clone(), kv.mod_revision);
-            if record.lease != 0 && self.store.keep_alive(record.lease).await? {
-                record.last_seen = now_ms();
-                // If the record changed meanwhile, that change wins; the lease
-                // was renewed either way.
-                let txn = Txn::new()
-                    .when(unchanged)
-                    .then(Op::put(key.clone(), record.encode()));
-                let result = self.store.txn(txn).await?;
-                if result.succeeded {
-                    self.remember(cluster, &record, result.revision);
-                }
+            // If the record changed meanwhile, that change wins; the lease
+            // was renewed either way.
+            if self
+                .renew(cluster, &mut record, kv.mod_revision)
+                .await?
+                .is_some()
+            {
                 return Ok(record.view(true));
             }
+            let unchanged = Compare::ModRevisionEquals(key.clone(), kv.mod_revision);
             if self.forgotten(&record, now_ms()) {
                 // Dead past forget-after: gone, whether or not the forgetter
                 // has removed the record yet.
