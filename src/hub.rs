@@ -127,7 +127,12 @@ impl Hub {
         // the caller is ahead of it (the watch lags the store a little).
         let known = sub.rx.borrow_and_update().clone();
         let mut read_at = known.revision;
-        if known.revision == 0 || version > known.version {
+        if version < known.version
+            && let Some(doc) = &known.doc
+        {
+            return Ok(Waited::Changed(Some(doc.clone())));
+        }
+        if known.revision == 0 || version != known.version {
             let (doc, rev) = meta.current(cluster).await?;
             self.publish(
                 cluster,
@@ -142,17 +147,6 @@ impl Hub {
                 return Ok(Waited::Changed(doc));
             }
             read_at = rev;
-        } else if version != known.version {
-            match known.doc {
-                Some(doc) => return Ok(Waited::Changed(Some(doc))),
-                None => {
-                    let (doc, rev) = meta.current(cluster).await?;
-                    if doc.as_ref().map_or(0, |d| d.version) != version {
-                        return Ok(Waited::Changed(doc));
-                    }
-                    read_at = rev;
-                }
-            }
         }
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
