@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use etcd_client::{Client, Compare, CompareOp, GetOptions, PutOptions, Txn, TxnOp};
 
-use super::load::{Stats, closed_loop, for_each, progress};
+use super::load::{Stats, answers, closed_loop, for_each, progress};
 use super::{BenchArgs, Scenario};
 use crate::cmd::CliError;
 
@@ -227,28 +227,6 @@ impl Target {
             .await
             .map_err(err)?;
         let written = Instant::now();
-        let mut latencies = Vec::new();
-        let mut first_error = None;
-        let collect = async {
-            while let Some(joined) = watches.join_next().await {
-                match joined.map_err(|e| e.to_string()).and_then(|r| r) {
-                    Ok(at) => latencies.push(at.saturating_duration_since(written)),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        };
-        if tokio::time::timeout(Duration::from_secs(60), collect)
-            .await
-            .is_err()
-        {
-            watches.abort_all();
-        }
-        let unanswered = parked as u64 - latencies.len() as u64;
-        let mut stats =
-            Stats::from_latencies(latencies, unanswered, written.elapsed(), first_error);
-        stats.throughput = 0.0;
-        Ok(stats)
+        Ok(answers(watches, parked, written).await)
     }
 }

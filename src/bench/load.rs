@@ -139,6 +139,43 @@ pub async fn for_each<T>(
     results.into_iter().collect()
 }
 
+/// Waits (at most 60 s) for `expected` answers, each the instant it arrived
+/// or an error, and times them from `written` (fan-out). Throughput is 0:
+/// there is one write, not a rate.
+pub async fn answers(
+    mut set: tokio::task::JoinSet<Result<Instant, String>>,
+    expected: usize,
+    written: Instant,
+) -> Stats {
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    let collect = async {
+        while let Some(joined) = set.join_next().await {
+            match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+                Ok(at) => latencies.push(at.saturating_duration_since(written)),
+                Err(e) => {
+                    errors += 1;
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(60), collect)
+        .await
+        .is_err()
+    {
+        set.abort_all();
+    }
+    let unanswered = expected as u64 - latencies.len() as u64;
+    if unanswered > errors {
+        first_error.get_or_insert_with(|| "not answered within 60 s".into());
+    }
+    let mut stats = Stats::from_latencies(latencies, unanswered, written.elapsed(), first_error);
+    stats.throughput = 0.0;
+    stats
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

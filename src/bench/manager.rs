@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::load::{Stats, closed_loop, for_each, progress};
+use super::load::{Stats, answers, closed_loop, for_each, progress};
 use super::{BenchArgs, Scenario};
 use crate::client::{Client, NewNode};
 use crate::cmd::CliError;
@@ -33,7 +33,7 @@ fn node(hostname: String) -> NewNode {
 }
 
 impl Target {
-    pub fn new(endpoint: &str, _clients: usize) -> Result<Target, CliError> {
+    pub fn new(endpoint: &str) -> Result<Target, CliError> {
         Ok(Target {
             client: Client::new(vec![endpoint.to_string()], Duration::from_secs(30))?,
             endpoint: endpoint.trim_end_matches('/').to_string(),
@@ -218,33 +218,6 @@ impl Target {
             .write(&cluster, version, Bytes::from_static(b"v2"), None)
             .await?;
         let written = Instant::now();
-        let mut latencies = Vec::new();
-        let mut errors = 0;
-        let mut first_error = None;
-        let collect = async {
-            while let Some(joined) = polls.join_next().await {
-                match joined.map_err(|e| e.to_string()).and_then(|r| r) {
-                    Ok(at) => latencies.push(at.saturating_duration_since(written)),
-                    Err(e) => {
-                        errors += 1;
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        };
-        if tokio::time::timeout(Duration::from_secs(60), collect)
-            .await
-            .is_err()
-        {
-            polls.abort_all();
-        }
-        let unanswered = parked as u64 - latencies.len() as u64;
-        if unanswered > errors {
-            first_error.get_or_insert_with(|| "not answered within 60 s".into());
-        }
-        let mut stats =
-            Stats::from_latencies(latencies, unanswered, written.elapsed(), first_error);
-        stats.throughput = 0.0;
-        Ok(stats)
+        Ok(answers(polls, parked, written).await)
     }
 }

@@ -62,7 +62,7 @@ pub struct BenchArgs {
 /// One scenario's result on cflux and, when asked, on etcd.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
-    pub scenario: &'static str,
+    pub scenario: String,
     pub cflux: Stats,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etcd: Option<Stats>,
@@ -85,14 +85,17 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
     if args.clients == 0 {
         return Err(CliError::Usage("--clients must be at least 1".into()));
     }
-    let target = manager::Target::new(&args.endpoint, args.clients)?;
+    let target = manager::Target::new(&args.endpoint)?;
     let etcd = match args.etcd.is_empty() {
         true => None,
         false => Some(etcd::Target::connect(&args.etcd).await?),
     };
     let mut outcomes = Vec::new();
     for scenario in scenarios {
-        let name = name(scenario);
+        let name = clap::ValueEnum::to_possible_value(&scenario)
+            .expect("scenarios are not skipped")
+            .get_name()
+            .to_string();
         let cflux = target.run(scenario, &args).await?;
         let etcd = match &etcd {
             Some(e) => Some(e.run(scenario, &args).await?),
@@ -115,17 +118,6 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
     }
 }
 
-fn name(s: Scenario) -> &'static str {
-    match s {
-        Scenario::Register => "register",
-        Scenario::Refresh => "refresh",
-        Scenario::MetaWrite => "meta-write",
-        Scenario::NodesList => "nodes-list",
-        Scenario::Fanout => "fanout",
-        Scenario::All => "all",
-    }
-}
-
 fn report(outcomes: &[Outcome], wide: bool) -> String {
     let mut header = vec![
         "SCENARIO", "TARGET", "OPS", "OPS/S", "P50 MS", "P99 MS", "MAX MS", "ERRORS", "RATIO",
@@ -138,7 +130,7 @@ fn report(outcomes: &[Outcome], wide: bool) -> String {
         let rows = std::iter::once(("cflux", &o.cflux)).chain(o.etcd.as_ref().map(|e| ("etcd", e)));
         for (target, s) in rows {
             let mut row = vec![
-                o.scenario.to_string(),
+                o.scenario.clone(),
                 target.to_string(),
                 s.ops.to_string(),
                 format!("{:.0}", s.throughput),
