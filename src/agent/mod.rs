@@ -174,14 +174,10 @@ pub async fn run(args: AgentArgs, shutdown: impl Future<Output = ()>) -> Result<
 /// `--leave`: deregisters the saved node id and forgets the state.
 async fn leave(agent: &Agent) -> Result<(), CliError> {
     let Some(id) = agent.state.node_id()? else {
-        return Err(CliError::Client(crate::client::ClientError::Api {
-            status: 404,
-            code: "not_found".into(),
-            message: format!(
-                "no node id in {}: this node has not joined a cluster",
-                agent.state.path().display()
-            ),
-        }));
+        return Err(CliError::NotFound(format!(
+            "no node id in {}: this node has not joined a cluster",
+            agent.state.path().display()
+        )));
     };
     match agent.client.deregister(&agent.cluster, id).await {
         Ok(()) => {}

@@ -57,6 +57,9 @@ pub enum CliError {
     Client(#[from] ClientError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Something local to the command is missing (e.g. a node id to leave with).
+    #[error("{0}")]
+    NotFound(String),
     #[error("{0}")]
     Other(String),
 }
@@ -67,6 +70,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Client(ClientError::Conflict { .. }) => 3,
             CliError::Client(e) if e.is_not_found() => 4,
+            CliError::NotFound(_) => 4,
             CliError::Client(ClientError::Unreachable { .. }) => 5,
             CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
             _ => 1,
@@ -188,5 +192,6 @@ mod tests {
         let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(CliError::Io(pipe).exit_code(), 0);
         assert_eq!(CliError::Usage(String::new()).exit_code(), 2);
+        assert_eq!(CliError::NotFound(String::new()).exit_code(), 4);
     }
 }
