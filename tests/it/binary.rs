@@ -59,12 +59,7 @@ async fn serve_runs_on_the_embedded_store_and_stops_on_sigterm() {
     );
 
     let start = Instant::now();
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    crate::support::sigterm(child.id());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -52,11 +52,7 @@ impl Agent {
     /// SIGTERM, then waits (at most 10 s) for the exit.
     pub async fn stop(mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(ok.success());
+        super::sigterm(child.id());
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = child.try_wait().expect("try_wait") {

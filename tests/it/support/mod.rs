@@ -16,6 +16,15 @@ pub use influxd::Influxd;
 pub use manager::{Backend, Manager, TestStore, test_config};
 pub use process::Running;
 
+/// Sends SIGTERM to a child process, as systemd or Ctrl-C would stop it.
+pub fn sigterm(pid: u32) {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success(), "kill -TERM {pid}");
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
