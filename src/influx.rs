@@ -99,13 +99,9 @@ impl Influx {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> InfluxError {
-        let mut cause: &dyn std::error::Error = &e;
-        while let Some(next) = cause.source() {
-            cause = next;
-        }
         InfluxError::Unreachable {
             url: self.url.clone(),
-            reason: cause.to_string(),
+            reason: crate::client::root_cause(&e),
         }
     }
 
