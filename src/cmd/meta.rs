@@ -148,11 +148,8 @@ fn read_input(file: &PathBuf) -> Result<Bytes> {
 /// `meta watch`: prints or hands each version to `handler` until killed.
 async fn watch(client: &Client, cluster: &str, from: Option<u64>, handler: &[String]) -> Result {
     let mut follower = Follower::new(client, cluster, from).on_notice(|notice| match notice {
-        Notice::Retrying { error, retry_in } => eprintln!(
-            "cflux: warning: {error}; retrying in {:.1}s",
-            retry_in.as_secs_f64()
-        ),
-        Notice::Recovered => eprintln!("cflux: reconnected"),
+        Notice::Retrying { error, retry_in } => super::warn_retrying(error, retry_in),
+        Notice::Recovered => super::note_reconnected(),
         Notice::Skipped { version } => {
             eprintln!("cflux: warning: version {version} is no longer retained; skipped")
         }

@@ -107,6 +107,19 @@ pub fn emit_json<T: serde::Serialize>(value: &T) -> Result {
     ))
 }
 
+/// What the never-ending verbs (`--watch`, `meta watch`) say on standard
+/// error while the manager is away, and when it is back.
+pub fn warn_retrying(error: &dyn std::fmt::Display, retry_in: Duration) {
+    eprintln!(
+        "cflux: warning: {error}; retrying in {:.1}s",
+        retry_in.as_secs_f64()
+    );
+}
+
+pub fn note_reconnected() {
+    eprintln!("cflux: reconnected");
+}
+
 /// Whether tables may use colour: a terminal, and no `NO_COLOR`.
 pub fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()

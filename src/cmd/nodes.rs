@@ -156,10 +156,7 @@ async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Du
             Ok(l) => l,
             Err(e) if e.is_transient() => {
                 let retry_in = backoff.next_delay();
-                eprintln!(
-                    "cflux: warning: {e}; retrying in {:.1}s",
-                    retry_in.as_secs_f64()
-                );
+                super::warn_retrying(&e, retry_in);
                 tokio::time::sleep(retry_in).await;
                 continue;
             }
@@ -167,7 +164,7 @@ async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Du
         };
         if !backoff.is_fresh() {
             backoff.reset();
-            eprintln!("cflux: reconnected");
+            super::note_reconnected();
         }
         let fingerprint = listing.fingerprint();
         if redraw {
