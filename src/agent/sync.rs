@@ -140,7 +140,7 @@ async fn follow(
     }
 }
 
-/// Why a reconcile round failed; all of them are retried.
+/// Why a reconcile round failed. All but the state folder are retried.
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
     #[error("{0}")]
@@ -149,6 +149,8 @@ enum SyncError {
     Manager(#[from] ClientError),
     #[error("{ROUNDS} writes in a row met newer versions")]
     Contended,
+    #[error("the state folder: {0}")]
+    State(#[from] std::io::Error),
 }
 
 impl Sync<'_> {
@@ -175,8 +177,8 @@ impl Sync<'_> {
                 }
                 Ok(())
             }
-            Err(Failure::State(e)) => Err(e.into()),
-            Err(Failure::Sync(e)) => {
+            Err(SyncError::State(e)) => Err(e.into()),
+            Err(e) => {
                 self.dirty = true;
                 let message = e.to_string();
                 if self.last_error.as_deref() != Some(message.as_str()) {
@@ -188,10 +190,10 @@ impl Sync<'_> {
         }
     }
 
-    async fn reconcile(&mut self) -> Result<(), Failure> {
+    async fn reconcile(&mut self) -> Result<(), SyncError> {
         let agent = self.agent;
         for _ in 0..ROUNDS {
-            let local = agent.influx.schema().await.map_err(SyncError::from)?;
+            let local = agent.influx.schema().await?;
             if !self.dirty && local == self.base.schema {
                 return Ok(());
             }
@@ -199,7 +201,7 @@ impl Sync<'_> {
                 None => {
                     let newest = match agent.client.latest(&agent.cluster).await {
                         Err(e) if e.is_not_found() => Remote::from_metadata(&empty()),
-                        other => Remote::from_metadata(&other.map_err(SyncError::from)?),
+                        other => Remote::from_metadata(&other?),
                     };
                     self.remote = Some(newest);
                     continue;
@@ -253,14 +255,10 @@ impl Sync<'_> {
                         self.remote = Some(Remote::from_metadata(&newest));
                         continue;
                     }
-                    Err(e) => return Err(SyncError::from(e).into()),
+                    Err(e) => return Err(e.into()),
                 }
             }
-            let ran = agent
-                .influx
-                .converge(&merged.schema)
-                .await
-                .map_err(SyncError::from)?;
+            let ran = agent.influx.converge(&merged.schema).await?;
             for statement in &ran {
                 tracing::info!(%statement, "applied");
             }
@@ -269,25 +267,11 @@ impl Sync<'_> {
                 version: stored,
                 schema: merged.schema,
             };
-            agent
-                .state
-                .set_synced(Some(&self.base))
-                .map_err(Failure::State)?;
+            agent.state.set_synced(Some(&self.base))?;
             self.dirty = false;
             return Ok(());
         }
-        Err(SyncError::Contended.into())
-    }
-}
-
-enum Failure {
-    Sync(SyncError),
-    State(std::io::Error),
-}
-
-impl From<SyncError> for Failure {
-    fn from(e: SyncError) -> Failure {
-        Failure::Sync(e)
+        Err(SyncError::Contended)
     }
 }
 
