@@ -14,6 +14,8 @@
 //! is published on the channel too, so while a cluster has parked polls, new
 //! polls compare with the channel's snapshot instead of reading the store:
 //! after a write wakes thousands of polls, their next polls cost no reads.
+//! A write made through this manager is published at once
+//! ([`Hub::announce`]); the watch serves writes made through other managers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -109,6 +111,20 @@ impl Hub {
                 }
             });
         }
+    }
+
+    /// Publishes a version this manager just stored, ahead of the watch
+    /// event for it (which is then ignored as already known).
+    pub fn announce(&self, doc: Arc<Doc>, revision: Revision) {
+        let cluster = doc.cluster.clone();
+        self.publish(
+            &cluster,
+            Snapshot {
+                revision,
+                version: doc.version,
+                doc: Some(doc),
+            },
+        );
     }
 
     /// Answers once a version other than `version` is stored for `cluster`,

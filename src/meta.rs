@@ -121,8 +121,8 @@ struct Head {
 /// The result of a compare-and-set write.
 #[derive(Debug)]
 pub enum WriteOutcome {
-    /// Stored as this version.
-    Written(u64),
+    /// Stored, at this store revision.
+    Written(Arc<Doc>, Revision),
     /// `expected` was stale (or ahead); here is what is stored (`None`: nothing).
     Conflict(Option<Doc>),
 }
@@ -197,7 +197,7 @@ impl Metadata {
         }
         let r = self.store.txn(txn).await?;
         if r.succeeded {
-            return Ok(WriteOutcome::Written(next));
+            return Ok(WriteOutcome::Written(Arc::new(doc), r.revision));
         }
         Ok(WriteOutcome::Conflict(
             r.got(0).map(Doc::decode).transpose()?,

@@ -90,7 +90,11 @@ pub async fn write(
         .write(&args.cluster, args.version, &content_type, raw)
         .await?
     {
-        WriteOutcome::Written(version) => {
+        WriteOutcome::Written(doc, revision) => {
+            let version = doc.version;
+            // Parked polls here answer now, not when the store's watch
+            // echoes the write back.
+            app.hub.announce(doc, revision);
             tracing::info!(cluster = %args.cluster, version, "metadata written");
             Ok((
                 StatusCode::OK,

@@ -147,6 +147,7 @@ pub async fn serve(
     let mut tasks = JoinSet::new();
     tasks.spawn(app.hub.clone().run(cancel.clone()));
     tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
+    tasks.spawn(app.registry.clone().run_flusher(cancel.clone()));
     tasks.spawn(crate::manager::run_membership(
         store.clone(),
         identity.clone(),

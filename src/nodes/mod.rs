@@ -7,159 +7,33 @@
 //! and id — stay. A heartbeat for a lapsed node revives it under the same id
 //! with a fresh lease. Records of nodes dead for longer than `forget_after`
 //! are removed by [`Registry::forget_lapsed`].
+//!
+//! Heartbeats are mostly answered from memory ([`heartbeats`]): a lease is
+//! renewed at most once a second per node, and last-seen times are written
+//! in batches once a second by [`Registry::run_flusher`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::IpAddr;
+mod heartbeats;
+mod record;
+
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{Error, Result, now_ms, rfc3339};
+use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats, RENEW_EVERY};
+use self::record::Record;
+pub use self::record::{Node, Registration};
+use crate::error::{Error, Result, now_ms};
+use crate::ids::Ids;
 use crate::keys::{self, NodeKey};
-use crate::store::{Compare, KeyValue, Op, Revision, SharedStore, StoreError, Txn};
+use crate::store::{Compare, KeyValue, Op, SharedStore, StoreError, Txn};
 
 /// How often a contended refresh or deregistration is retried.
 const ATTEMPTS: usize = 8;
-
-/// What a node sends when it registers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Registration {
-    pub hostname: String,
-    /// Comma-joined addresses, as the original client sends them.
-    pub ip: String,
-    pub bind_address: String,
-    /// The software the node runs, e.g. InfluxDB's `X-Influxdb-Version`.
-    pub version: Option<String>,
-    /// Where the node's InfluxDB HTTP API answers.
-    pub url: Option<String>,
-}
-
-impl Registration {
-    /// Checks the fields; the error message names the offending one.
-    pub fn validate(&self) -> Result<()> {
-        check_text("hostname", &self.hostname)?;
-        check_text("bind-address", &self.bind_address)?;
-        if self.ip.len() > 1024 {
-            return Err(Error::Invalid("ip: at most 1024 bytes".into()));
-        }
-        for part in self.ip.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            if part.parse::<IpAddr>().is_err() {
-                return Err(Error::Invalid(format!("ip: {part:?} is not an IP address")));
-            }
-        }
-        if self.ip.split(',').all(|p| p.trim().is_empty()) {
-            return Err(Error::Invalid("ip: at least one address is needed".into()));
-        }
-        if let Some(v) = &self.version {
-            check_text("version", v)?;
-        }
-        if let Some(url) = &self.url {
-            check_text("url", url)?;
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(Error::Invalid(
-                    "url: must start with http:// or https://".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn check_text(field: &str, value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > 255 {
-        return Err(Error::Invalid(format!(
-            "{field}: 1 to 255 bytes are needed"
-        )));
-    }
-    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::Invalid(format!(
-            "{field}: spaces and control characters are not allowed"
-        )));
-    }
-    Ok(())
-}
-
-/// The stored form of a node.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct Record {
-    id: u64,
-    cluster: String,
-    hostname: String,
-    ip: String,
-    bind_address: String,
-    registered_at: u64,
-    last_seen: u64,
-    ttl: u64,
-    /// `0` when the node has no lease: it said it was going down.
-    lease: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
-}
-
-/// A node as the API shows it. Managers use the same shape without `cluster`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Node {
-    pub id: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<String>,
-    pub hostname: String,
-    pub ip: String,
-    pub bind_address: String,
-    /// The same value as `bind-address`: the original client's last version
-    /// reads this spelling.
-    #[serde(rename = "bindAddress")]
-    pub bind_address_compat: String,
-    pub alive: bool,
-    /// Seconds a node stays alive without a heartbeat.
-    pub ttl: u64,
-    pub registered_at: String,
-    pub last_seen: String,
-    /// The software version: cflux's for managers, InfluxDB's for nodes
-    /// whose agent reports it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// The node's InfluxDB HTTP API, when its agent reports it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-impl Record {
-    fn view(&self, alive: bool) -> Node {
-        Node {
-            id: self.id,
-            cluster: Some(self.cluster.clone()),
-            hostname: self.hostname.clone(),
-            ip: self.ip.clone(),
-            bind_address: self.bind_address.clone(),
-            bind_address_compat: self.bind_address.clone(),
-            alive,
-            ttl: self.ttl,
-            registered_at: rfc3339(self.registered_at),
-            last_seen: rfc3339(self.last_seen),
-            version: self.version.clone(),
-            url: self.url.clone(),
-        }
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("records serialise")
-    }
-
-    fn decode(kv: &KeyValue) -> Result<Record> {
-        serde_json::from_slice(&kv.value).map_err(|e| {
-            Error::Internal(format!(
-                "corrupt node record at {}: {e}",
-                String::from_utf8_lossy(&kv.key)
-            ))
-        })
-    }
-}
+/// Records written per last-seen transaction: well under etcd's default
+/// limit of 128 operations per transaction.
+const FLUSH_BATCH: usize = 64;
 
 fn not_found(cluster: &str, id: u64) -> Error {
     Error::NotFound(format!(
@@ -172,10 +46,8 @@ pub struct Registry {
     store: SharedStore,
     ttl: Duration,
     forget_after: Duration,
-    /// Records this manager last wrote, with their mod revision, so a
-    /// heartbeat need not read the record first. A record changed elsewhere
-    /// fails the compare-and-set and is read again.
-    cache: std::sync::Mutex<HashMap<(String, u64), (Record, Revision)>>,
+    ids: Ids,
+    beats: Heartbeats,
 }
 
 impl Registry {
@@ -184,65 +56,29 @@ impl Registry {
             store,
             ttl,
             forget_after,
-            cache: Default::default(),
+            ids: Ids::default(),
+            beats: Heartbeats::default(),
         }
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u64), (Record, Revision)>> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn remember(&self, cluster: &str, record: &Record, revision: Revision) {
-        self.cache()
-            .insert((cluster.to_string(), record.id), (record.clone(), revision));
-    }
-
-    fn forget_cached(&self, cluster: &str, id: u64) -> Option<(Record, Revision)> {
-        self.cache().remove(&(cluster.to_string(), id))
-    }
-
-    /// The heartbeat of a node this manager wrote last: renew its lease and
-    /// write last-seen under compare-and-set, without reading the record.
-    /// `None` when the slow path must decide.
-    async fn refresh_cached(&self, cluster: &str, id: u64) -> Result<Option<Node>> {
-        let Some((mut record, revision)) = self.forget_cached(cluster, id) else {
-            return Ok(None);
-        };
-        Ok(match self.renew(cluster, &mut record, revision).await? {
-            Some(true) => Some(record.view(true)),
-            _ => None,
-        })
-    }
-
-    /// Renews `record`'s lease and writes its last-seen if the stored record
-    /// is still at `revision`. `None`: the lease is gone; `Some(written)`:
-    /// renewed, and whether last-seen was written (and remembered).
-    async fn renew(
-        &self,
-        cluster: &str,
-        record: &mut Record,
-        revision: Revision,
-    ) -> Result<Option<bool>> {
-        if record.lease == 0 || !self.store.keep_alive(record.lease).await? {
-            return Ok(None);
-        }
-        record.last_seen = now_ms();
-        let key = keys::node(cluster, record.id);
-        let txn = Txn::new()
-            .when(Compare::ModRevisionEquals(key.clone(), revision))
-            .then(Op::put(key, record.encode()));
-        let result = self.store.txn(txn).await?;
-        if result.succeeded {
-            self.remember(cluster, record, result.revision);
-        }
-        Ok(Some(result.succeeded))
+    /// Grants a lease that outlives the node's TTL by [`RENEW_EVERY`], so a
+    /// renewal covers the heartbeats of the next [`RENEW_EVERY`] too; the
+    /// TTL a node is shown is the one it is held to.
+    async fn grant(&self) -> Result<(crate::store::Lease, u64)> {
+        let lease = self
+            .store
+            .grant((self.ttl + RENEW_EVERY).as_secs() as i64)
+            .await?;
+        let ttl = (lease.ttl as u64).saturating_sub(RENEW_EVERY.as_secs()).max(1);
+        Ok((lease, ttl))
     }
 
     /// Registers a node under a new id.
     pub async fn register(&self, cluster: &str, reg: Registration) -> Result<Node> {
         reg.validate()?;
-        let id = crate::ids::allocate(self.store.as_ref()).await?;
-        let lease = self.store.grant(self.ttl.as_secs() as i64).await?;
+        let id = self.ids.next(self.store.as_ref()).await?;
+        let sent = Instant::now();
+        let (lease, ttl) = self.grant().await?;
         let now = now_ms();
         let record = Record {
             id,
@@ -252,7 +88,7 @@ impl Registry {
             bind_address: reg.bind_address,
             registered_at: now,
             last_seen: now,
-            ttl: lease.ttl as u64,
+            ttl,
             lease: lease.id,
             version: reg.version,
             url: reg.url,
@@ -261,19 +97,29 @@ impl Registry {
             .then(Op::put(keys::node(cluster, id), record.encode()))
             .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
         match self.store.txn(txn).await {
-            Ok(r) => self.remember(cluster, &record, r.revision),
+            Ok(r) => Ok(self.beats.remember(record, r.revision, sent, now)),
             Err(e) => {
                 let _ = self.store.revoke(lease.id).await;
-                return Err(e.into());
+                Err(e.into())
             }
         }
-        Ok(record.view(true))
     }
 
     /// Renews a node's TTL, reviving it with a new lease if it had lapsed.
+    /// Usually answered from memory: see [`heartbeats`].
     pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
-        if let Some(node) = self.refresh_cached(cluster, id).await? {
-            return Ok(node);
+        match self.beats.beat(cluster, id) {
+            Beat::Covered(node) => return Ok(node),
+            Beat::Renew(lease) => {
+                let sent = Instant::now();
+                if self.store.keep_alive(lease).await?
+                    && let Some(node) = self.beats.renewed(cluster, id, lease, sent)
+                {
+                    return Ok(node);
+                }
+                self.beats.forget(cluster, id);
+            }
+            Beat::Unknown => {}
         }
         let key = keys::node(cluster, id);
         for _ in 0..ATTEMPTS {
@@ -281,14 +127,9 @@ impl Registry {
                 return Err(not_found(cluster, id));
             };
             let mut record = Record::decode(&kv)?;
-            // If the record changed meanwhile, that change wins; the lease
-            // was renewed either way.
-            if self
-                .renew(cluster, &mut record, kv.mod_revision)
-                .await?
-                .is_some()
-            {
-                return Ok(record.view(true));
+            let sent = Instant::now();
+            if record.lease != 0 && self.store.keep_alive(record.lease).await? {
+                return Ok(self.beats.remember(record, kv.mod_revision, sent, now_ms()));
             }
             let unchanged = Compare::ModRevisionEquals(key.clone(), kv.mod_revision);
             if self.forgotten(&record, now_ms()) {
@@ -298,9 +139,9 @@ impl Registry {
                 self.store.txn(txn).await?;
                 return Err(not_found(cluster, id));
             }
-            let lease = self.store.grant(self.ttl.as_secs() as i64).await?;
+            let (lease, ttl) = self.grant().await?;
             record.lease = lease.id;
-            record.ttl = lease.ttl as u64;
+            record.ttl = ttl;
             record.last_seen = now_ms();
             let txn = Txn::new()
                 .when(unchanged)
@@ -308,8 +149,8 @@ impl Registry {
                 .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
             match self.store.txn(txn).await {
                 Ok(r) if r.succeeded => {
-                    self.remember(cluster, &record, r.revision);
-                    return Ok(record.view(true));
+                    let seen = record.last_seen;
+                    return Ok(self.beats.remember(record, r.revision, sent, seen));
                 }
                 Ok(_) | Err(StoreError::LeaseNotFound) => {
                     let _ = self.store.revoke(lease.id).await;
@@ -323,6 +164,64 @@ impl Registry {
         Err(Error::Unavailable(format!(
             "node {id} is being changed concurrently; retry"
         )))
+    }
+
+    /// Writes the last-seen times heartbeats moved since the last flush,
+    /// [`FLUSH_BATCH`] records per transaction; returns how many were written.
+    pub async fn flush(&self) -> Result<usize> {
+        let dirty = self.beats.dirty();
+        let mut written = 0;
+        for chunk in dirty.chunks(FLUSH_BATCH) {
+            let cas = |d: &Dirty| {
+                let key = keys::node(&d.record.cluster, d.record.id);
+                (
+                    Compare::ModRevisionEquals(key.clone(), d.revision),
+                    Op::put(key, d.record.encode()),
+                )
+            };
+            let mut txn = Txn::new();
+            for d in chunk {
+                let (compare, put) = cas(d);
+                txn = txn.when(compare).then(put);
+            }
+            let r = self.store.txn(txn).await?;
+            if r.succeeded {
+                for d in chunk {
+                    self.beats.flushed(&d.record, d.revision, r.revision);
+                }
+                written += chunk.len();
+                continue;
+            }
+            // Some record changed elsewhere: write the others one by one.
+            for d in chunk {
+                let (compare, put) = cas(d);
+                let r = self.store.txn(Txn::new().when(compare).then(put)).await?;
+                if r.succeeded {
+                    self.beats.flushed(&d.record, d.revision, r.revision);
+                    written += 1;
+                } else {
+                    self.beats.stale(&d.record.cluster, d.record.id, d.revision);
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// Runs [`Registry::flush`] every [`FLUSH_EVERY`] until `shutdown`, and
+    /// once more then.
+    pub async fn run_flusher(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let stopping = tokio::select! {
+                _ = shutdown.cancelled() => true,
+                _ = tokio::time::sleep(FLUSH_EVERY) => false,
+            };
+            if let Err(e) = self.flush().await {
+                tracing::warn!("writing last-seen times failed: {e}");
+            }
+            if stopping {
+                return;
+            }
+        }
     }
 
     /// Ends a node's lease at once, keeping its record and id: the node is
@@ -341,7 +240,7 @@ impl Registry {
     /// lease) or deletes it too, in one transaction that fails if the record
     /// changed meanwhile (then retried); the old lease is revoked after.
     async fn end_lease(&self, cluster: &str, id: u64, keep_record: bool) -> Result<Record> {
-        self.forget_cached(cluster, id);
+        self.beats.forget(cluster, id);
         let key = keys::node(cluster, id);
         for _ in 0..ATTEMPTS {
             let (Some(kv), _) = self.store.get(&key).await? else {
@@ -419,7 +318,7 @@ impl Registry {
                 .when(Compare::ModRevisionEquals(kv.key.clone(), kv.mod_revision))
                 .then(Op::delete(kv.key.clone()));
             if self.store.txn(txn).await?.succeeded {
-                self.forget_cached(&r.cluster, r.id);
+                self.beats.forget(&r.cluster, r.id);
                 tracing::info!(cluster = %r.cluster, id = r.id, "forgot a node dead for longer than forget-after");
                 forgotten += 1;
             }
