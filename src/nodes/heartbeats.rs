@@ -109,7 +109,13 @@ impl Heartbeats {
     /// Remembers `stored`, the record at `revision`, whose lease was renewed
     /// (or granted) by a request sent at `renewed`, and takes a heartbeat
     /// seen at `seen`.
-    pub fn remember(&self, stored: Record, revision: Revision, renewed: Instant, seen: u64) -> Node {
+    pub fn remember(
+        &self,
+        stored: Record,
+        revision: Revision,
+        renewed: Instant,
+        seen: u64,
+    ) -> Node {
         let stored_last_seen = stored.last_seen;
         let mut record = stored;
         record.last_seen = record.last_seen.max(seen);
@@ -169,5 +175,4 @@ impl Heartbeats {
             entries.remove(&key);
         }
     }
-
 }

@@ -69,7 +69,9 @@ impl Registry {
             .store
             .grant((self.ttl + RENEW_EVERY).as_secs() as i64)
             .await?;
-        let ttl = (lease.ttl as u64).saturating_sub(RENEW_EVERY.as_secs()).max(1);
+        let ttl = (lease.ttl as u64)
+            .saturating_sub(RENEW_EVERY.as_secs())
+            .max(1);
         Ok((lease, ttl))
     }
 

@@ -5,9 +5,12 @@
 //!
 //! * one global revision, bumped once per writing transaction; per-key
 //!   `create_revision`, `mod_revision` and `version` (reset by deletion);
-//! * leases that delete their keys when they expire or are revoked. Grants are
-//!   durable; deadlines live in memory and are extended by a full TTL when the
-//!   store opens — exactly what etcd does when a new leader takes over;
+//! * leases that delete their keys when they expire or are revoked. A grant
+//!   is written to disk with the first key attached to it, in the same commit
+//!   (a lease without keys lost in a crash leaves nothing behind: its holders
+//!   ran in this process); deadlines live in memory and are extended by a
+//!   full TTL when the store opens — exactly what etcd does when a new leader
+//!   takes over;
 //! * watches from a past revision, served from an in-memory log of recent
 //!   changes. A watch from before the log's start (after a restart, a
 //!   [`Store::compact`] or a very busy period) fails with
@@ -73,6 +76,8 @@ struct LeaseState {
     ttl: i64,
     expires: Instant,
     keys: BTreeSet<Vec<u8>>,
+    /// Whether the grant is on disk.
+    persisted: bool,
 }
 
 /// Every change made at one revision.
@@ -168,6 +173,7 @@ fn load(db: &Database) -> anyhow::Result<State> {
                     ttl,
                     expires: now + Duration::from_secs(ttl as u64),
                     keys: BTreeSet::new(),
+                    persisted: true,
                 },
             );
         }
@@ -252,11 +258,18 @@ impl Shared {
             succeeded &= ok;
         }
         let ops = if succeeded { txn.success } else { txn.failure };
+        let mut grants = Vec::new();
         for op in &ops {
-            if let Op::Put { lease, .. } = op {
-                let live = state.leases.get(lease).is_some_and(|l| l.expires > now);
-                if *lease != 0 && !live {
-                    return Err(StoreError::LeaseNotFound);
+            if let Op::Put { lease, .. } = op
+                && *lease != 0
+            {
+                match state.leases.get(lease) {
+                    Some(l) if l.expires > now => {
+                        if !l.persisted && !grants.contains(&(*lease, l.ttl)) {
+                            grants.push((*lease, l.ttl));
+                        }
+                    }
+                    _ => return Err(StoreError::LeaseNotFound),
                 }
             }
         }
@@ -325,12 +338,25 @@ impl Shared {
                 results,
             });
         }
-        w.open_table(META)
-            .map_err(db_err)?
-            .insert("revision", rev)
-            .map_err(db_err)?;
+        {
+            let mut meta = w.open_table(META).map_err(db_err)?;
+            meta.insert("revision", rev).map_err(db_err)?;
+            if !grants.is_empty() {
+                let mut leases = w.open_table(LEASES).map_err(db_err)?;
+                for (id, ttl) in &grants {
+                    leases.insert(id, ttl).map_err(db_err)?;
+                }
+                meta.insert("next-lease", state.next_lease)
+                    .map_err(db_err)?;
+            }
+        }
         w.commit().map_err(db_err)?;
         state.revision = rev;
+        for (id, _) in grants {
+            if let Some(l) = state.leases.get_mut(&id) {
+                l.persisted = true;
+            }
+        }
         for (from, to, key) in lease_moves {
             if let Some(l) = state.leases.get_mut(&from) {
                 l.keys.remove(&key);
@@ -447,20 +473,11 @@ impl Shared {
         Ok(found)
     }
 
-    fn grant(&self, ttl: i64) -> StoreResult<Lease> {
+    /// In memory only: see [`Shared::txn`] for when a grant reaches disk.
+    fn grant(&self, ttl: i64) -> Lease {
         let ttl = ttl.max(1);
         let mut state = self.lock();
         let id = state.next_lease;
-        let w = self.db.begin_write().map_err(db_err)?;
-        w.open_table(LEASES)
-            .map_err(db_err)?
-            .insert(id, ttl)
-            .map_err(db_err)?;
-        w.open_table(META)
-            .map_err(db_err)?
-            .insert("next-lease", id + 1)
-            .map_err(db_err)?;
-        w.commit().map_err(db_err)?;
         state.next_lease = id + 1;
         state.leases.insert(
             id,
@@ -468,9 +485,10 @@ impl Shared {
                 ttl,
                 expires: Instant::now() + Duration::from_secs(ttl as u64),
                 keys: BTreeSet::new(),
+                persisted: false,
             },
         );
-        Ok(Lease { id, ttl })
+        Lease { id, ttl }
     }
 
     fn reap(&self) -> StoreResult<()> {
@@ -544,8 +562,7 @@ impl Store for EmbeddedStore {
     }
 
     async fn grant(&self, ttl_secs: i64) -> Result<Lease> {
-        self.blocking("embedded lease grant", move |s| s.grant(ttl_secs))
-            .await
+        Ok(self.shared.grant(ttl_secs))
     }
 
     async fn keep_alive(&self, lease: LeaseId) -> Result<bool> {

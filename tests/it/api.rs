@@ -415,6 +415,31 @@ async fn lapsed_nodes_stay_listed_then_revive(t: TestStore) {
     assert!(alive(&m).await, "revived with the same id");
 }
 
+async fn heartbeats_keep_nodes_alive_and_reach_lists(t: TestStore) {
+    let m = manager(&t).await;
+    let id = m.register("beats", "h").await;
+    let listed = async || m.get("/nodes/beats").await.json()[0].clone();
+    let registered_at = listed().await["last-seen"].as_str().unwrap().to_string();
+    // Heartbeats at a third of the 2s TTL, most of them answered from memory,
+    // keep the lease alive well past the TTL.
+    let mut last = String::new();
+    for _ in 0..9 {
+        tokio::time::sleep(Duration::from_millis(660)).await;
+        let r = m.put(&format!("/nodes/beats/{id}")).await;
+        r.expect(200);
+        last = r.json()["last-seen"].as_str().unwrap().to_string();
+        assert_eq!(listed().await["alive"], true, "lapsed while heartbeating");
+    }
+    assert!(last > registered_at, "{last} is not after {registered_at}");
+    // Stored last-seen times follow within about a second.
+    eventually(
+        Duration::from_secs(5),
+        "last-seen to reach the list",
+        async || listed().await["last-seen"] == last.as_str(),
+    )
+    .await;
+}
+
 async fn forgotten_nodes_disappear(t: TestStore) {
     let m = manager_with(&t, |c| c.forget_after = Duration::from_secs(1)).await;
     let id = m.register("f", "h").await;
@@ -565,6 +590,7 @@ contract!(
     history_keeps_the_last_versions,
     cluster_overview,
     lapsed_nodes_stay_listed_then_revive,
+    heartbeats_keep_nodes_alive_and_reach_lists,
     forgotten_nodes_disappear,
     managers_list_themselves,
     health_and_readiness,
