@@ -221,12 +221,12 @@ impl Target {
             });
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+        let sent = Instant::now();
         self.client
             .clone()
             .put(key, "v2", None)
             .await
             .map_err(err)?;
-        let written = Instant::now();
-        Ok(answers(watches, parked, written).await)
+        Ok(answers(watches, parked, sent).await)
     }
 }

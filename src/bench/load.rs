@@ -140,8 +140,8 @@ pub async fn for_each<T>(
 }
 
 /// Waits (at most 60 s) for `expected` answers, each the instant it arrived
-/// or an error, and times them from `written` (fan-out). Throughput is 0:
-/// there is one write, not a rate.
+/// or an error, and times them from `written`, when the write that answers
+/// them was sent (fan-out). Throughput is 0: there is one write, not a rate.
 pub async fn answers(
     mut set: tokio::task::JoinSet<Result<Instant, String>>,
     expected: usize,
