@@ -66,13 +66,24 @@ pub fn node(cluster: &str, id: u64) -> Vec<u8> {
     format!("{ROOT}nodes/{}/{}", encode_cluster(cluster), padded(id)).into_bytes()
 }
 
+/// What a node's alive marker adds to its record's key.
+const ALIVE: &[u8] = b"/alive";
+
 pub fn node_alive(cluster: &str, id: u64) -> Vec<u8> {
-    format!(
-        "{ROOT}nodes/{}/{}/alive",
-        encode_cluster(cluster),
-        padded(id)
-    )
-    .into_bytes()
+    let mut key = node(cluster, id);
+    key.extend_from_slice(ALIVE);
+    key
+}
+
+/// Whether `key` is the alive marker of the node whose record is at
+/// `record`. In key order a marker comes right after its record.
+pub fn is_alive_marker_of(key: &[u8], record: &[u8]) -> bool {
+    key.strip_prefix(record) == Some(ALIVE)
+}
+
+/// Whether `key` is some node's alive marker.
+pub fn is_alive_marker(key: &[u8]) -> bool {
+    key.ends_with(ALIVE)
 }
 
 /// A key found under [`all_nodes`]: a record or a liveness marker.

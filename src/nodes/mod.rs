@@ -15,7 +15,6 @@
 mod heartbeats;
 mod record;
 
-use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,7 @@ use self::record::Record;
 pub use self::record::{Node, Registration};
 use crate::error::{Error, Result, now_ms};
 use crate::ids::Ids;
-use crate::keys::{self, NodeKey};
+use crate::keys;
 use crate::store::{Compare, KeyValue, Op, SharedStore, StoreError, Txn};
 
 /// How often a contended refresh or deregistration is retried.
@@ -275,28 +274,25 @@ impl Registry {
     /// The nodes of one cluster, by id.
     pub async fn list(&self, cluster: &str) -> Result<Vec<Node>> {
         let (kvs, _) = self.store.range(&keys::cluster_nodes(cluster)).await?;
-        Ok(self.assemble(&kvs)?.into_values().collect())
+        self.assemble(kvs)
     }
 
     /// Every node of every cluster, by id.
     pub async fn list_all(&self) -> Result<Vec<Node>> {
         let (kvs, _) = self.store.range(&keys::all_nodes()).await?;
-        let mut nodes: Vec<Node> = self.assemble(&kvs)?.into_values().collect();
+        let mut nodes = self.assemble(kvs)?;
         nodes.sort_by_key(|n| n.id);
         Ok(nodes)
     }
 
-    /// Joins records with alive markers, leaving out nodes past forgetting.
-    fn assemble(&self, kvs: &[KeyValue]) -> Result<BTreeMap<(String, u64), Node>> {
-        let (records, alive) = split(kvs)?;
+    /// The views of the nodes under a prefix, leaving out those past
+    /// forgetting.
+    fn assemble(&self, kvs: Vec<KeyValue>) -> Result<Vec<Node>> {
         let now = now_ms();
-        Ok(records
+        Ok(join(&kvs)?
             .into_iter()
-            .filter_map(|(_, r)| {
-                let is_alive = alive.contains(&(r.cluster.clone(), r.id));
-                (is_alive || !self.forgotten(&r, now))
-                    .then(|| ((r.cluster.clone(), r.id), r.view(is_alive)))
-            })
+            .filter(|(_, r, alive)| *alive || !self.forgotten(r, now))
+            .map(|(_, r, alive)| r.into_view(alive))
             .collect())
     }
 
@@ -308,11 +304,10 @@ impl Registry {
     /// Removes the records of nodes dead for longer than `forget_after`.
     pub async fn forget_lapsed(&self) -> Result<usize> {
         let (kvs, _) = self.store.range(&keys::all_nodes()).await?;
-        let (records, alive) = split(&kvs)?;
         let now = now_ms();
         let mut forgotten = 0;
-        for (kv, r) in records {
-            if alive.contains(&(r.cluster.clone(), r.id)) || !self.forgotten(&r, now) {
+        for (kv, r, alive) in join(&kvs)? {
+            if alive || !self.forgotten(&r, now) {
                 continue;
             }
             // Only if nobody revived it meanwhile.
@@ -343,20 +338,27 @@ impl Registry {
     }
 }
 
-type Split<'a> = (Vec<(&'a KeyValue, Record)>, HashSet<(String, u64)>);
-
-/// Separates node records from alive markers.
-fn split(kvs: &[KeyValue]) -> Result<Split<'_>> {
-    let mut records = Vec::new();
-    let mut alive = HashSet::new();
-    for kv in kvs {
-        match keys::parse_node_key(&kv.key) {
-            Some(NodeKey::Record { .. }) => records.push((kv, Record::decode(kv)?)),
-            Some(NodeKey::Alive { cluster, id }) => {
-                alive.insert((cluster, id));
-            }
-            None => tracing::warn!(key = %String::from_utf8_lossy(&kv.key), "ignoring a stray key"),
+/// Pairs each node record under a range with whether its alive marker is
+/// there, walking the keys in order: a marker sorts right after its record.
+fn join(kvs: &[KeyValue]) -> Result<Vec<(&KeyValue, Record, bool)>> {
+    let mut out = Vec::with_capacity(kvs.len() / 2 + 1);
+    let mut kvs = kvs.iter().peekable();
+    while let Some(kv) = kvs.next() {
+        if keys::is_alive_marker(&kv.key) {
+            continue; // A marker whose record was just deleted.
         }
+        let record = match Record::decode(kv) {
+            Ok(r) => r,
+            Err(_) if keys::parse_node_key(&kv.key).is_none() => {
+                tracing::warn!(key = %String::from_utf8_lossy(&kv.key), "ignoring a stray key");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let alive = kvs
+            .next_if(|next| keys::is_alive_marker_of(&next.key, &kv.key))
+            .is_some();
+        out.push((kv, record, alive));
     }
-    Ok((records, alive))
+    Ok(out)
 }

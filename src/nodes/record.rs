@@ -115,6 +115,24 @@ pub struct Node {
 }
 
 impl Record {
+    /// The API's view, taking the strings.
+    pub(super) fn into_view(self, alive: bool) -> Node {
+        Node {
+            id: self.id,
+            bind_address_compat: self.bind_address.clone(),
+            cluster: Some(self.cluster),
+            hostname: self.hostname,
+            ip: self.ip,
+            bind_address: self.bind_address,
+            alive,
+            ttl: self.ttl,
+            registered_at: rfc3339(self.registered_at),
+            last_seen: rfc3339(self.last_seen),
+            version: self.version,
+            url: self.url,
+        }
+    }
+
     pub(super) fn view(&self, alive: bool) -> Node {
         Node {
             id: self.id,

@@ -123,14 +123,22 @@ fn map_err(e: etcd_client::Error) -> StoreError {
     }
 }
 
-fn convert(kv: &etcd_client::KeyValue) -> KeyValue {
+/// Takes a key-value from etcd's response without copying its bytes.
+fn convert(kv: etcd_client::KeyValue) -> KeyValue {
+    let (create_revision, mod_revision, version, lease) = (
+        kv.create_revision(),
+        kv.mod_revision(),
+        kv.version(),
+        kv.lease(),
+    );
+    let (key, value) = kv.into_key_value();
     KeyValue {
-        key: kv.key().to_vec(),
-        value: kv.value().to_vec(),
-        create_revision: kv.create_revision(),
-        mod_revision: kv.mod_revision(),
-        version: kv.version(),
-        lease: kv.lease(),
+        key,
+        value,
+        create_revision,
+        mod_revision,
+        version,
+        lease,
     }
 }
 
@@ -195,7 +203,9 @@ impl Store for EtcdStore {
             .map(|r| match r {
                 TxnOpResponse::Put(_) => OpResult::Put,
                 TxnOpResponse::Delete(d) => OpResult::Deleted(d.deleted() as u64),
-                TxnOpResponse::Get(g) => OpResult::Got(g.kvs().first().map(convert)),
+                TxnOpResponse::Get(mut g) => {
+                    OpResult::Got(g.take_kvs().into_iter().next().map(convert))
+                }
                 TxnOpResponse::Txn(_) => OpResult::Put,
             })
             .collect();
@@ -209,14 +219,14 @@ impl Store for EtcdStore {
     async fn range(&self, prefix: &[u8]) -> Result<(Vec<KeyValue>, Revision)> {
         let mut kv = self.kv.clone();
         let opts = GetOptions::new().with_range(prefix_end(prefix));
-        let resp = self
+        let mut resp = self
             .deadline
             .run("etcd range", async {
                 kv.get(prefix, Some(opts)).await.map_err(map_err)
             })
             .await?;
         let revision = resp.header().map_or(0, |h| h.revision());
-        Ok((resp.kvs().iter().map(convert).collect(), revision))
+        Ok((resp.take_kvs().into_iter().map(convert).collect(), revision))
     }
 
     async fn grant(&self, ttl_secs: i64) -> Result<Lease> {
@@ -354,7 +364,7 @@ impl Store for EtcdStore {
                             };
                             Some(Event {
                                 kind,
-                                kv: convert(kv),
+                                kv: convert(kv.clone()),
                             })
                         })
                         .collect();
