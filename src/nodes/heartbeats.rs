@@ -51,7 +51,7 @@ struct Entry {
 /// What to do with a heartbeat.
 pub enum Beat {
     /// Covered by a recent renewal: the node as it now stands.
-    Covered(Node),
+    Covered(Box<Node>),
     /// The lease is due a renewal.
     Renew(LeaseId),
     /// Not remembered: read the record.
@@ -89,7 +89,7 @@ impl Heartbeats {
             return Beat::Renew(e.record.lease);
         }
         e.record.last_seen = now_ms();
-        Beat::Covered(e.record.view(true))
+        Beat::Covered(Box::new(e.record.view(true)))
     }
 
     /// Takes a heartbeat after `lease` was renewed with a request sent at

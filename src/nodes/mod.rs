@@ -110,7 +110,7 @@ impl Registry {
     /// Usually answered from memory: see [`heartbeats`].
     pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
         match self.beats.beat(cluster, id) {
-            Beat::Covered(node) => return Ok(node),
+            Beat::Covered(node) => return Ok(*node),
             Beat::Renew(lease) => {
                 let sent = Instant::now();
                 if self.store.keep_alive(lease).await?
