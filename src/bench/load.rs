@@ -18,6 +18,12 @@ pub struct Stats {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The manager's own time per request, from its `Server-Timing`
+    /// header (nodes-list only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_p99_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
 }
@@ -31,13 +37,7 @@ impl Stats {
     ) -> Stats {
         latencies.sort_unstable();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let at = |q: f64| {
-            if latencies.is_empty() {
-                return 0.0;
-            }
-            let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
-            ms(latencies[i])
-        };
+        let at = |q: f64| quantile(&latencies, q).map_or(0.0, |d| ms(*d));
         let seconds = elapsed.as_secs_f64();
         Stats {
             ops: latencies.len() as u64,
@@ -48,9 +48,33 @@ impl Stats {
             p90_ms: at(0.90),
             p99_ms: at(0.99),
             max_ms: latencies.last().copied().map_or(0.0, ms),
+            server_p50_ms: None,
+            server_p99_ms: None,
             first_error,
         }
     }
+
+    /// Adds the server's own times (in milliseconds, any order).
+    pub fn with_server_times(mut self, mut times: Vec<f64>) -> Stats {
+        times.sort_unstable_by(f64::total_cmp);
+        self.server_p50_ms = quantile(&times, 0.50).copied();
+        self.server_p99_ms = quantile(&times, 0.99).copied();
+        self
+    }
+}
+
+/// The `q` quantile of sorted `values` (nearest rank).
+fn quantile<T>(values: &[T], q: f64) -> Option<&T> {
+    let n = values.len();
+    (n > 0).then(|| &values[((n as f64 * q).ceil() as usize).clamp(1, n) - 1])
+}
+
+/// The `dur` of a `Server-Timing` header value, in milliseconds.
+pub fn server_time(header: &str) -> Option<f64> {
+    header
+        .split([';', ','])
+        .find_map(|part| part.trim().strip_prefix("dur="))
+        .and_then(|d| d.parse().ok())
 }
 
 /// A progress bar on standard error for `length` steps; hidden when

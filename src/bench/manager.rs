@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::load::{Stats, answers, closed_loop, for_each, progress};
+use super::load::{Stats, answers, closed_loop, for_each, progress, server_time};
 use super::{BenchArgs, Scenario};
 use crate::client::{Client, NewNode};
 use crate::cmd::CliError;
@@ -127,24 +127,39 @@ impl Target {
                 .await
                 .map_err(fail)?;
                 let want = args.nodes;
+                let url = format!("{}/nodes/{}", self.endpoint, encode_cluster(&cluster));
+                let http = reqwest::Client::builder()
+                    .no_proxy()
+                    .build()
+                    .map_err(|e| fail(e.to_string()))?;
+                let server_times = std::sync::Mutex::new(Vec::new());
                 let stats = closed_loop(
                     "cflux nodes-list",
                     vec![(); args.clients],
                     args.duration,
                     async |_: &mut ()| {
-                        let n = c
-                            .cluster_nodes(&cluster)
-                            .await
-                            .map_err(|e| e.to_string())?
+                        let resp = http.get(&url).send().await.map_err(|e| e.to_string())?;
+                        let took = resp
+                            .headers()
+                            .get("server-timing")
+                            .and_then(|v| server_time(v.to_str().ok()?));
+                        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+                        let n = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body)
+                            .map_err(|e| format!("not a node list: {e}"))?
                             .len();
-                        if n == want {
-                            Ok(())
-                        } else {
-                            Err(format!("listed {n} nodes, not {want}"))
+                        if n != want {
+                            return Err(format!("listed {n} nodes, not {want}"));
                         }
+                        let took = took.ok_or("no Server-Timing header")?;
+                        server_times
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(took);
+                        Ok(())
                     },
                 )
-                .await;
+                .await
+                .with_server_times(server_times.into_inner().unwrap_or_else(|p| p.into_inner()));
                 self.forget(&cluster).await.map_err(fail)?;
                 stats
             }

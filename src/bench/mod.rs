@@ -124,6 +124,7 @@ fn report(outcomes: &[Outcome], wide: bool) -> String {
     ];
     if wide {
         header.insert(5, "P90 MS");
+        header.extend(["SERVER P50 MS", "SERVER P99 MS"]);
     }
     let mut t = table(&header);
     for o in outcomes {
@@ -145,6 +146,9 @@ fn report(outcomes: &[Outcome], wide: bool) -> String {
             ];
             if wide {
                 row.insert(5, format!("{:.2}", s.p90_ms));
+                for t in [s.server_p50_ms, s.server_p99_ms] {
+                    row.push(t.map_or("-".into(), |t| format!("{t:.2}")));
+                }
             }
             t.add_row(row);
         }

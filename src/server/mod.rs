@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -108,7 +110,21 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(server_timing))
         .with_state(app)
+}
+
+/// Adds `Server-Timing: app;dur=MS` to every answer: the time the manager
+/// spent on the request (for a long poll, the wait too), as browsers'
+/// developer tools and `cflux bench nodes-list` read it.
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        response.headers_mut().insert("server-timing", v);
+    }
+    response
 }
 
 async fn healthz() -> Json<serde_json::Value> {

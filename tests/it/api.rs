@@ -503,6 +503,12 @@ async fn health_and_readiness(t: TestStore) {
     let r = m.get("/readyz").await;
     r.expect(200);
     assert_eq!(r.json()["status"], "ready");
+    // Every answer says how long the manager spent on it.
+    let timing = m.get("/nodes").await.header("server-timing").unwrap();
+    let ms: f64 = timing.strip_prefix("app;dur=").unwrap().parse().unwrap();
+    assert!((0.0..10_000.0).contains(&ms), "{timing}");
+    let r = m.get("/no/such/route").await;
+    assert!(r.header("server-timing").is_some(), "also on errors");
 }
 
 async fn shutdown_answers_parked_polls(t: TestStore) {

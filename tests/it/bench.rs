@@ -57,6 +57,14 @@ async fn every_scenario_runs_against_cflux_and_etcd() {
             assert!(ratio > 0.0, "{o}");
         }
     }
+    let list = &outcomes[3]["cflux"];
+    let server = list["server_p50_ms"]
+        .as_f64()
+        .expect("the manager's own time");
+    assert!(
+        server > 0.0 && server <= list["max_ms"].as_f64().unwrap(),
+        "{list}"
+    );
     let fanout = &outcomes[4];
     assert_eq!(
         (
