@@ -66,27 +66,15 @@ pub fn node(cluster: &str, id: u64) -> Vec<u8> {
     format!("{ROOT}nodes/{}/{}", encode_cluster(cluster), padded(id)).into_bytes()
 }
 
-/// What a node's alive marker adds to its record's key.
-const ALIVE: &[u8] = b"/alive";
-
-pub fn node_alive(cluster: &str, id: u64) -> Vec<u8> {
-    let mut key = node(cluster, id);
-    key.extend_from_slice(ALIVE);
-    key
+/// Whether `key` is a node's alive marker: an empty key on the node's
+/// lease, which cflux wrote beside each record before lists read the
+/// store's live leases instead. Left by an older manager, it goes away
+/// with its lease; lists skip it.
+pub fn is_legacy_alive_marker(key: &[u8]) -> bool {
+    key.ends_with(b"/alive")
 }
 
-/// Whether `key` is the alive marker of the node whose record is at
-/// `record`. In key order a marker comes right after its record.
-pub fn is_alive_marker_of(key: &[u8], record: &[u8]) -> bool {
-    key.strip_prefix(record) == Some(ALIVE)
-}
-
-/// Whether `key` is some node's alive marker.
-pub fn is_alive_marker(key: &[u8]) -> bool {
-    key.ends_with(ALIVE)
-}
-
-/// A key found under [`all_nodes`]: a record or a liveness marker.
+/// A key found under [`all_nodes`]: a record or a (legacy) alive marker.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NodeKey {
     Record { cluster: String, id: u64 },
@@ -184,7 +172,7 @@ mod tests {
                 })
             );
             assert_eq!(
-                parse_node_key(&node_alive(name, 7)),
+                parse_node_key(&[node(name, 7), b"/alive".to_vec()].concat()),
                 Some(NodeKey::Alive {
                     cluster: name.into(),
                     id: 7

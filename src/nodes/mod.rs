@@ -1,11 +1,12 @@
 //! InfluxDB node membership: registration, TTL liveness, listing, forgetting.
 //!
-//! A node is two keys (see [`crate::keys`]): a durable *record* with what the
-//! node told us, and an empty *alive* key attached to a lease of the node's
-//! TTL. A heartbeat renews the lease; when it lapses the store deletes the
-//! alive key, so the node is listed with `"alive": false` while its record —
-//! and id — stay. A heartbeat for a lapsed node revives it under the same id
-//! with a fresh lease. Records of nodes dead for longer than `forget_after`
+//! A node is one durable *record* (see [`crate::keys`]) with what the node
+//! told us and the id of a lease of the node's TTL, which no key is attached
+//! to. A node is alive while that lease is: lists read the records and the
+//! store's live leases. A heartbeat renews the lease; when it lapses, the
+//! node is listed with `"alive": false` while its record — and id — stay. A
+//! heartbeat for a lapsed node revives it under the same id with a fresh
+//! lease. Records of nodes dead for longer than `forget_after`
 //! are removed by [`Registry::forget_lapsed`].
 //!
 //! Heartbeats are mostly answered from memory ([`heartbeats`]): a lease is
@@ -13,20 +14,23 @@
 //! in batches once a second by [`Registry::run_flusher`].
 
 mod heartbeats;
+mod leases;
 mod record;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats, RENEW_EVERY};
+use self::leases::LeasePool;
 use self::record::Record;
 pub use self::record::{Node, Registration};
 use crate::error::{Error, Result, now_ms};
 use crate::ids::Ids;
 use crate::keys;
-use crate::store::{Compare, KeyValue, Op, SharedStore, StoreError, Txn};
+use crate::store::{Compare, KeyValue, Lease, LeaseId, Op, SharedStore, StoreError, Txn};
 
 /// How often a contended refresh or deregistration is retried.
 const ATTEMPTS: usize = 8;
@@ -46,12 +50,14 @@ pub struct Registry {
     ttl: Duration,
     forget_after: Duration,
     ids: Ids,
+    leases: LeasePool,
     beats: Heartbeats,
 }
 
 impl Registry {
     pub fn new(store: SharedStore, ttl: Duration, forget_after: Duration) -> Registry {
         Registry {
+            leases: LeasePool::new(store.clone(), ttl),
             store,
             ttl,
             forget_after,
@@ -63,23 +69,20 @@ impl Registry {
     /// Grants a lease that outlives the node's TTL by [`RENEW_EVERY`], so a
     /// renewal covers the heartbeats of the next [`RENEW_EVERY`] too; the
     /// TTL a node is shown is the one it is held to.
-    async fn grant(&self) -> Result<(crate::store::Lease, u64)> {
+    async fn grant(&self) -> Result<(Lease, u64)> {
         let lease = self
             .store
             .grant((self.ttl + RENEW_EVERY).as_secs() as i64)
             .await?;
-        let ttl = (lease.ttl as u64)
-            .saturating_sub(RENEW_EVERY.as_secs())
-            .max(1);
-        Ok((lease, ttl))
+        Ok((lease, held_ttl(&lease)))
     }
 
     /// Registers a node under a new id.
     pub async fn register(&self, cluster: &str, reg: Registration) -> Result<Node> {
         reg.validate()?;
         let id = self.ids.next(self.store.as_ref()).await?;
-        let sent = Instant::now();
-        let (lease, ttl) = self.grant().await?;
+        let (lease, sent) = self.leases.take().await?;
+        let ttl = held_ttl(&lease);
         let now = now_ms();
         let record = Record {
             id,
@@ -94,9 +97,7 @@ impl Registry {
             version: reg.version,
             url: reg.url,
         };
-        let txn = Txn::new()
-            .then(Op::put(keys::node(cluster, id), record.encode()))
-            .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
+        let txn = Txn::new().then(Op::put(keys::node(cluster, id), record.encode()));
         match self.store.txn(txn).await {
             Ok(r) => Ok(self.beats.remember(record, r.revision, sent, now)),
             Err(e) => {
@@ -146,8 +147,7 @@ impl Registry {
             record.last_seen = now_ms();
             let txn = Txn::new()
                 .when(unchanged)
-                .then(Op::put(key.clone(), record.encode()))
-                .then(Op::put_leased(keys::node_alive(cluster, id), "", lease.id));
+                .then(Op::put(key.clone(), record.encode()));
             match self.store.txn(txn).await {
                 Ok(r) if r.succeeded => {
                     let seen = record.last_seen;
@@ -237,8 +237,8 @@ impl Registry {
         self.end_lease(cluster, id, false).await.map(drop)
     }
 
-    /// Deletes the node's alive key and either keeps its record (without a
-    /// lease) or deletes it too, in one transaction that fails if the record
+    /// Either keeps the node's record without a lease (so it is no longer
+    /// alive) or deletes it, in a transaction that fails if the record
     /// changed meanwhile (then retried); the old lease is revoked after.
     async fn end_lease(&self, cluster: &str, id: u64, keep_record: bool) -> Result<Record> {
         self.beats.forget(cluster, id);
@@ -256,11 +256,10 @@ impl Registry {
             };
             let txn = Txn::new()
                 .when(Compare::ModRevisionEquals(key.clone(), kv.mod_revision))
-                .then(change)
-                .then(Op::delete(keys::node_alive(cluster, id)));
+                .then(change);
             if self.store.txn(txn).await?.succeeded {
                 if lease != 0 {
-                    // Best effort: the alive key is gone already.
+                    // Best effort: the record no longer names the lease.
                     let _ = self.store.revoke(lease).await;
                 }
                 return Ok(record);
@@ -273,23 +272,22 @@ impl Registry {
 
     /// The nodes of one cluster, by id.
     pub async fn list(&self, cluster: &str) -> Result<Vec<Node>> {
-        let (kvs, _) = self.store.range(&keys::cluster_nodes(cluster)).await?;
-        self.assemble(kvs)
+        self.assemble(&keys::cluster_nodes(cluster)).await
     }
 
     /// Every node of every cluster, by id.
     pub async fn list_all(&self) -> Result<Vec<Node>> {
-        let (kvs, _) = self.store.range(&keys::all_nodes()).await?;
-        let mut nodes = self.assemble(kvs)?;
+        let mut nodes = self.assemble(&keys::all_nodes()).await?;
         nodes.sort_by_key(|n| n.id);
         Ok(nodes)
     }
 
     /// The views of the nodes under a prefix, leaving out those past
     /// forgetting.
-    fn assemble(&self, kvs: Vec<KeyValue>) -> Result<Vec<Node>> {
+    async fn assemble(&self, prefix: &[u8]) -> Result<Vec<Node>> {
+        let ((kvs, _), live) = tokio::try_join!(self.store.range(prefix), self.store.leases())?;
         let now = now_ms();
-        Ok(join(&kvs)?
+        Ok(records(&kvs, &live)?
             .into_iter()
             .filter(|(_, r, alive)| *alive || !self.forgotten(r, now))
             .map(|(_, r, alive)| r.into_view(alive))
@@ -303,10 +301,11 @@ impl Registry {
 
     /// Removes the records of nodes dead for longer than `forget_after`.
     pub async fn forget_lapsed(&self) -> Result<usize> {
-        let (kvs, _) = self.store.range(&keys::all_nodes()).await?;
+        let prefix = keys::all_nodes();
+        let ((kvs, _), live) = tokio::try_join!(self.store.range(&prefix), self.store.leases())?;
         let now = now_ms();
         let mut forgotten = 0;
-        for (kv, r, alive) in join(&kvs)? {
+        for (kv, r, alive) in records(&kvs, &live)? {
             if alive || !self.forgotten(&r, now) {
                 continue;
             }
@@ -338,14 +337,24 @@ impl Registry {
     }
 }
 
-/// Pairs each node record under a range with whether its alive marker is
-/// there, walking the keys in order: a marker sorts right after its record.
-fn join(kvs: &[KeyValue]) -> Result<Vec<(&KeyValue, Record, bool)>> {
-    let mut out = Vec::with_capacity(kvs.len() / 2 + 1);
-    let mut kvs = kvs.iter().peekable();
-    while let Some(kv) = kvs.next() {
-        if keys::is_alive_marker(&kv.key) {
-            continue; // A marker whose record was just deleted.
+/// The TTL a node on `lease` is held to (and shown): the lease's less
+/// [`RENEW_EVERY`].
+fn held_ttl(lease: &Lease) -> u64 {
+    (lease.ttl as u64)
+        .saturating_sub(RENEW_EVERY.as_secs())
+        .max(1)
+}
+
+/// Decodes the node records of a range, each with whether it is alive: its
+/// lease is among the store's `live` ones.
+fn records<'a>(
+    kvs: &'a [KeyValue],
+    live: &HashSet<LeaseId>,
+) -> Result<Vec<(&'a KeyValue, Record, bool)>> {
+    let mut out = Vec::with_capacity(kvs.len());
+    for kv in kvs {
+        if keys::is_legacy_alive_marker(&kv.key) {
+            continue;
         }
         let record = match Record::decode(kv) {
             Ok(r) => r,
@@ -355,9 +364,7 @@ fn join(kvs: &[KeyValue]) -> Result<Vec<(&KeyValue, Record, bool)>> {
             }
             Err(e) => return Err(e),
         };
-        let alive = kvs
-            .next_if(|next| keys::is_alive_marker_of(&next.key, &kv.key))
-            .is_some();
+        let alive = record.lease != 0 && live.contains(&record.lease);
         out.push((kv, record, alive));
     }
     Ok(out)

@@ -6,11 +6,11 @@
 //! * one global revision, bumped once per writing transaction; per-key
 //!   `create_revision`, `mod_revision` and `version` (reset by deletion);
 //! * leases that delete their keys when they expire or are revoked. A grant
-//!   is written to disk with the first key attached to it, in the same commit
-//!   (a lease without keys lost in a crash leaves nothing behind: its holders
-//!   ran in this process); deadlines live in memory and are extended by a
-//!   full TTL when the store opens — exactly what etcd does when a new leader
-//!   takes over;
+//!   is written to disk with the next transaction that commits, so a grant
+//!   followed by a write costs one fsync (a grant lost in a crash before any
+//!   write leaves nothing behind: whoever held it ran in this process);
+//!   deadlines live in memory and are extended by a full TTL when the store
+//!   opens — exactly what etcd does when a new leader takes over;
 //! * watches from a past revision, served from an in-memory log of recent
 //!   changes. A watch from before the log's start (after a restart, a
 //!   [`Store::compact`] or a very busy period) fails with
@@ -19,7 +19,7 @@
 //! Writes are serialised by one mutex and committed with redb's default
 //! (fsync) durability before they are acknowledged.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -70,6 +70,8 @@ struct State {
     log: VecDeque<Arc<Batch>>,
     log_bytes: usize,
     leases: HashMap<LeaseId, LeaseState>,
+    /// Grants not yet on disk, written with the next commit.
+    unpersisted: Vec<LeaseId>,
 }
 
 struct LeaseState {
@@ -207,6 +209,7 @@ fn load(db: &Database) -> anyhow::Result<State> {
         log: VecDeque::new(),
         log_bytes: 0,
         leases,
+        unpersisted: Vec::new(),
     })
 }
 
@@ -258,18 +261,11 @@ impl Shared {
             succeeded &= ok;
         }
         let ops = if succeeded { txn.success } else { txn.failure };
-        let mut grants = Vec::new();
         for op in &ops {
-            if let Op::Put { lease, .. } = op
-                && *lease != 0
-            {
-                match state.leases.get(lease) {
-                    Some(l) if l.expires > now => {
-                        if !l.persisted && !grants.contains(&(*lease, l.ttl)) {
-                            grants.push((*lease, l.ttl));
-                        }
-                    }
-                    _ => return Err(StoreError::LeaseNotFound),
+            if let Op::Put { lease, .. } = op {
+                let live = state.leases.get(lease).is_some_and(|l| l.expires > now);
+                if *lease != 0 && !live {
+                    return Err(StoreError::LeaseNotFound);
                 }
             }
         }
@@ -338,10 +334,15 @@ impl Shared {
                 results,
             });
         }
+        let grants: Vec<(LeaseId, i64)> = state
+            .unpersisted
+            .iter()
+            .filter_map(|id| state.leases.get(id).map(|l| (*id, l.ttl)))
+            .collect();
         {
             let mut meta = w.open_table(META).map_err(db_err)?;
             meta.insert("revision", rev).map_err(db_err)?;
-            if !grants.is_empty() {
+            if !state.unpersisted.is_empty() {
                 let mut leases = w.open_table(LEASES).map_err(db_err)?;
                 for (id, ttl) in &grants {
                     leases.insert(id, ttl).map_err(db_err)?;
@@ -352,6 +353,7 @@ impl Shared {
         }
         w.commit().map_err(db_err)?;
         state.revision = rev;
+        state.unpersisted.clear();
         for (id, _) in grants {
             if let Some(l) = state.leases.get_mut(&id) {
                 l.persisted = true;
@@ -419,6 +421,20 @@ impl Shared {
     /// Removes leases (and their keys) in one commit, one revision per lease
     /// that still had keys.
     fn drop_leases(&self, state: &mut State, ids: &[LeaseId]) -> StoreResult<usize> {
+        // Grants never written and without keys need no commit to forget.
+        let on_disk = |id: &LeaseId| {
+            state
+                .leases
+                .get(id)
+                .is_some_and(|l| l.persisted || !l.keys.is_empty())
+        };
+        if !ids.iter().any(on_disk) {
+            let found = ids
+                .iter()
+                .filter(|id| state.leases.remove(id).is_some())
+                .count();
+            return Ok(found);
+        }
         let w = self.db.begin_write().map_err(db_err)?;
         let mut batches = Vec::new();
         let mut rev = state.revision;
@@ -479,6 +495,7 @@ impl Shared {
         let mut state = self.lock();
         let id = state.next_lease;
         state.next_lease = id + 1;
+        state.unpersisted.push(id);
         state.leases.insert(
             id,
             LeaseState {
@@ -576,6 +593,17 @@ impl Store for EmbeddedStore {
             }
             _ => false,
         })
+    }
+
+    async fn leases(&self) -> Result<HashSet<LeaseId>> {
+        let state = self.shared.lock();
+        let now = Instant::now();
+        Ok(state
+            .leases
+            .iter()
+            .filter(|(_, l)| l.expires > now)
+            .map(|(id, _)| *id)
+            .collect())
     }
 
     async fn revoke(&self, lease: LeaseId) -> Result<bool> {

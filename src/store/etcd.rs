@@ -5,7 +5,7 @@
 //! given, so a manager starts while etcd is down and recovers by itself when
 //! it returns.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -168,6 +168,24 @@ fn to_etcd_op(op: Op) -> TxnOp {
     }
 }
 
+impl EtcdStore {
+    async fn put(&self, key: Vec<u8>, value: Vec<u8>, lease: LeaseId) -> Result<TxnResult> {
+        let opts = (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease));
+        let mut kv = self.kv.clone();
+        let resp = self
+            .deadline
+            .run("etcd put", async {
+                kv.put(key, value, opts).await.map_err(map_err)
+            })
+            .await?;
+        Ok(TxnResult {
+            succeeded: true,
+            revision: resp.header().map_or(0, |h| h.revision()),
+            results: vec![OpResult::Put],
+        })
+    }
+}
+
 #[async_trait]
 impl Store for EtcdStore {
     fn kind(&self) -> &'static str {
@@ -175,6 +193,14 @@ impl Store for EtcdStore {
     }
 
     async fn txn(&self, txn: Txn) -> Result<TxnResult> {
+        // A lone unconditional put (a registration) is a plain Put RPC,
+        // which etcd applies with less work than a transaction.
+        if let ([], [Op::Put { .. }]) = (txn.compares.as_slice(), txn.success.as_slice()) {
+            let Some(Op::Put { key, value, lease }) = txn.success.into_iter().next() else {
+                unreachable!("matched above")
+            };
+            return self.put(key, value, lease).await;
+        }
         let compares: Vec<EtcdCompare> = txn
             .compares
             .into_iter()
@@ -292,6 +318,17 @@ impl Store for EtcdStore {
                 }
             })
             .await
+    }
+
+    async fn leases(&self) -> Result<HashSet<LeaseId>> {
+        let mut lease = self.lease.clone();
+        let resp = self
+            .deadline
+            .run("etcd lease list", async {
+                lease.leases().await.map_err(map_err)
+            })
+            .await?;
+        Ok(resp.leases().iter().map(|l| l.id()).collect())
     }
 
     async fn revoke(&self, id: LeaseId) -> Result<bool> {

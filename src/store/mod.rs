@@ -17,6 +17,7 @@
 pub mod embedded;
 pub mod etcd;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -236,6 +237,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes a lease and deletes its keys; `false` when it did not exist.
     async fn revoke(&self, lease: LeaseId) -> Result<bool>;
+
+    /// The ids of every lease that has not expired or been revoked.
+    async fn leases(&self) -> Result<HashSet<LeaseId>>;
 
     /// Watches every key under `prefix`, starting with the changes made at
     /// `start` (inclusive).

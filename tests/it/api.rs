@@ -440,6 +440,25 @@ async fn heartbeats_keep_nodes_alive_and_reach_lists(t: TestStore) {
     .await;
 }
 
+async fn lists_skip_alive_markers_of_older_managers(t: TestStore) {
+    let m = manager(&t).await;
+    let id = m.register("legacy", "h").await;
+    // Before lists read live leases, each record had an empty key beside it.
+    let lease = t.store.grant(60).await.unwrap();
+    let marker = [cflux::keys::node("legacy", id), b"/alive".to_vec()].concat();
+    t.store.put(&marker, b"", lease.id).await.unwrap();
+    let nodes = m.get("/nodes/legacy").await.json();
+    assert_eq!(nodes.as_array().unwrap().len(), 1, "{nodes}");
+    assert_eq!(
+        (nodes[0]["id"].as_u64(), nodes[0]["alive"].as_bool()),
+        (Some(id), Some(true))
+    );
+    m.delete(&format!("/nodes/legacy/{id}/alive"))
+        .await
+        .expect(200);
+    assert_eq!(m.get("/nodes/legacy").await.json()[0]["alive"], false);
+}
+
 async fn forgotten_nodes_disappear(t: TestStore) {
     let m = manager_with(&t, |c| c.forget_after = Duration::from_secs(1)).await;
     let id = m.register("f", "h").await;
@@ -597,6 +616,7 @@ contract!(
     cluster_overview,
     lapsed_nodes_stay_listed_then_revive,
     heartbeats_keep_nodes_alive_and_reach_lists,
+    lists_skip_alive_markers_of_older_managers,
     forgotten_nodes_disappear,
     managers_list_themselves,
     health_and_readiness,

@@ -47,26 +47,31 @@ async fn the_embedded_store_survives_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn embedded_leases_reach_disk_with_their_first_key() {
+async fn embedded_leases_reach_disk_with_the_next_write() {
     let dir = tempfile::tempdir().unwrap();
     let open = || -> SharedStore {
         Arc::new(EmbeddedStore::open(dir.path(), Deadline(Duration::from_secs(2))).unwrap())
     };
     let store = open();
-    let unused = store.grant(60).await.unwrap().id;
+    let keyless = store.grant(60).await.unwrap().id;
     let used = store.grant(60).await.unwrap().id;
     store.put(b"leased", b"v", used).await.unwrap();
+    let after = store.grant(60).await.unwrap().id;
+    assert!(store.leases().await.unwrap().contains(&after));
     drop(store);
 
     let store = open();
+    let live = store.leases().await.unwrap();
     assert!(
-        store.keep_alive(used).await.unwrap(),
-        "a lease with a key survives"
+        live.contains(&used),
+        "a lease granted before a write survives"
     );
+    assert!(live.contains(&keyless), "with keys or without");
     assert!(
-        !store.keep_alive(unused).await.unwrap(),
-        "a lease without keys does not"
+        !live.contains(&after),
+        "a grant after the last write is lost"
     );
+    assert!(store.keep_alive(keyless).await.unwrap());
     assert_eq!(store.get(b"leased").await.unwrap().0.unwrap().lease, used);
     let next = store.grant(60).await.unwrap().id;
     assert!(next > used, "lease {next} reuses an id at or below {used}");

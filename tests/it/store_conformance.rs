@@ -166,6 +166,7 @@ async fn ranges_deletes_and_last(s: SharedStore) {
 async fn leases_own_their_keys(s: SharedStore) {
     let lease = s.grant(10).await.unwrap();
     assert!(lease.ttl >= 10);
+    assert!(s.leases().await.unwrap().contains(&lease.id));
     s.put(b"l/1", b"x", lease.id).await.unwrap();
     assert_eq!(s.get(b"l/1").await.unwrap().0.unwrap().lease, lease.id);
     assert!(s.keep_alive(lease.id).await.unwrap());
@@ -177,6 +178,7 @@ async fn leases_own_their_keys(s: SharedStore) {
         "revoking deletes the lease's keys"
     );
     assert!(!s.keep_alive(lease.id).await.unwrap());
+    assert!(!s.leases().await.unwrap().contains(&lease.id));
     assert!(
         !s.revoke(lease.id).await.unwrap(),
         "a second revoke finds nothing"
@@ -211,6 +213,8 @@ async fn leases_expire_unless_kept_alive(s: SharedStore) {
     );
     assert!(!s.keep_alive(lapsing.id).await.unwrap());
     assert!(s.get(b"e/kept").await.unwrap().0.is_some());
+    let live = s.leases().await.unwrap();
+    assert!(live.contains(&kept.id) && !live.contains(&lapsing.id));
 }
 
 async fn watches_replay_then_follow(s: SharedStore) {
