@@ -39,7 +39,14 @@ pub struct Snapshot {
     pub doc: Option<Arc<Doc>>,
 }
 
-type Channels = Mutex<HashMap<String, watch::Sender<Snapshot>>>;
+/// A cluster's channel, and the lock that lets one of many polls arriving
+/// at once read the store for the channel's first snapshot.
+struct Channel {
+    tx: watch::Sender<Snapshot>,
+    first_read: Arc<tokio::sync::Mutex<()>>,
+}
+
+type Channels = Mutex<HashMap<String, Channel>>;
 
 pub struct Hub {
     store: SharedStore,
@@ -57,9 +64,9 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         let mut channels = self.hub.lock();
-        if let Some(tx) = channels.get(&self.cluster) {
+        if let Some(c) = channels.get(&self.cluster) {
             // Ours is still counted until this function returns.
-            if tx.receiver_count() <= 1 {
+            if c.tx.receiver_count() <= 1 {
                 channels.remove(&self.cluster);
             }
         }
@@ -82,26 +89,29 @@ impl Hub {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<Snapshot>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Channel>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn subscribe(self: &Arc<Self>, cluster: &str) -> Subscription {
-        let rx = self
-            .lock()
+    fn subscribe(self: &Arc<Self>, cluster: &str) -> (Subscription, Arc<tokio::sync::Mutex<()>>) {
+        let mut channels = self.lock();
+        let channel = channels
             .entry(cluster.to_string())
-            .or_insert_with(|| watch::channel(Snapshot::default()).0)
-            .subscribe();
-        Subscription {
+            .or_insert_with(|| Channel {
+                tx: watch::channel(Snapshot::default()).0,
+                first_read: Default::default(),
+            });
+        let sub = Subscription {
             hub: self.clone(),
             cluster: cluster.to_string(),
-            rx,
-        }
+            rx: channel.tx.subscribe(),
+        };
+        (sub, channel.first_read.clone())
     }
 
     fn publish(&self, cluster: &str, snapshot: Snapshot) {
-        if let Some(tx) = self.lock().get(cluster) {
-            tx.send_if_modified(|cur| {
+        if let Some(c) = self.lock().get(cluster) {
+            c.tx.send_if_modified(|cur| {
                 // Never go back in time (a resync may race a watch event).
                 if snapshot.revision > cur.revision {
                     *cur = snapshot;
@@ -137,11 +147,29 @@ impl Hub {
         timeout: Duration,
         shutdown: &CancellationToken,
     ) -> Result<Waited> {
-        let mut sub = self.subscribe(cluster);
+        let (mut sub, first_read) = self.subscribe(cluster);
         // A channel that already holds a snapshot has followed every change
         // since: park on it, or answer from it, without a store read — unless
         // the caller is ahead of it (the watch lags the store a little).
-        let known = sub.rx.borrow_and_update().clone();
+        let mut known = sub.rx.borrow_and_update().clone();
+        if known.revision == 0 {
+            // Thousands of polls arriving on a new channel at once make one
+            // read between them, not one each.
+            let _reading = first_read.lock().await;
+            known = sub.rx.borrow_and_update().clone();
+            if known.revision == 0 {
+                let (doc, rev) = meta.current(cluster).await?;
+                self.publish(
+                    cluster,
+                    Snapshot {
+                        revision: rev,
+                        version: doc.as_ref().map_or(0, |d| d.version),
+                        doc,
+                    },
+                );
+                known = sub.rx.borrow_and_update().clone();
+            }
+        }
         let mut read_at = known.revision;
         if version < known.version
             && let Some(doc) = &known.doc
