@@ -17,7 +17,9 @@
 //!   [`StoreError::Compacted`], as in etcd.
 //!
 //! Writes are serialised by one mutex and committed with redb's default
-//! (fsync) durability before they are acknowledged.
+//! (fsync) durability before they are acknowledged. Transactions that arrive
+//! while a commit is under way are committed together by the next one
+//! (group commit), each still at its own revision.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -59,6 +61,8 @@ pub struct EmbeddedStore {
 struct Shared {
     db: Database,
     state: Mutex<State>,
+    /// Transactions waiting for the next group commit.
+    queue: Mutex<Vec<Queued>>,
     events: broadcast::Sender<Arc<Batch>>,
 }
 
@@ -80,6 +84,12 @@ struct LeaseState {
     keys: BTreeSet<Vec<u8>>,
     /// Whether the grant is on disk.
     persisted: bool,
+}
+
+/// A transaction waiting to be committed, and where its outcome goes.
+struct Queued {
+    txn: Txn,
+    reply: std::sync::mpsc::SyncSender<StoreResult<TxnResult>>,
 }
 
 /// Every change made at one revision.
@@ -130,6 +140,7 @@ impl EmbeddedStore {
         let shared = Arc::new(Shared {
             db,
             state: Mutex::new(state),
+            queue: Mutex::new(Vec::new()),
             events,
         });
         let weak = Arc::downgrade(&shared);
@@ -237,102 +248,83 @@ impl Shared {
         let _ = self.events.send(batch);
     }
 
+    fn queue(&self) -> MutexGuard<'_, Vec<Queued>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `txn` together with whatever other transactions are queued, in
+    /// one redb write transaction and one commit (group commit): while one
+    /// group commits, the next one queues up behind the state lock, and
+    /// whoever takes the lock next commits all of it.
     fn txn(&self, txn: Txn) -> StoreResult<TxnResult> {
-        let mut state = self.lock();
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.queue().push(Queued { txn, reply });
+        {
+            let mut state = self.lock();
+            let group = std::mem::take(&mut *self.queue());
+            if !group.is_empty() {
+                let (txns, replies): (Vec<Txn>, Vec<_>) =
+                    group.into_iter().map(|q| (q.txn, q.reply)).unzip();
+                match self.commit_group(&mut state, txns) {
+                    Ok(outcomes) => {
+                        for (reply, outcome) in replies.iter().zip(outcomes) {
+                            let _ = reply.send(outcome);
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        answer
+            .recv()
+            .unwrap_or_else(|_| Err(db_err("the committing thread gave no answer")))
+    }
+
+    /// Applies `txns` in order, each at its own revision, and commits once.
+    /// A transaction naming a dead lease fails alone; a storage error fails
+    /// them all and stores nothing.
+    fn commit_group(
+        &self,
+        state: &mut State,
+        txns: Vec<Txn>,
+    ) -> StoreResult<Vec<StoreResult<TxnResult>>> {
         let now = Instant::now();
         let w = self.db.begin_write().map_err(db_err)?;
-        let mut kv = w.open_table(KV).map_err(db_err)?;
-        let read = |kv: &redb::Table<&[u8], &[u8]>, key: &[u8]| -> StoreResult<Option<KeyValue>> {
-            match kv.get(key).map_err(db_err)? {
-                Some(v) => decode(key, v.value()).map(Some),
-                None => Ok(None),
+        let mut rev = state.revision;
+        let mut outcomes = Vec::with_capacity(txns.len());
+        let mut batches = Vec::new();
+        let mut lease_moves = Vec::new();
+        {
+            let mut kv = w.open_table(KV).map_err(db_err)?;
+            for txn in txns {
+                outcomes.push(
+                    match self.apply(&mut kv, state, now, rev + 1, txn, &mut lease_moves)? {
+                        Ok((succeeded, results, events)) => {
+                            if !events.is_empty() {
+                                rev += 1;
+                                batches.push(Batch {
+                                    revision: rev,
+                                    events,
+                                });
+                            }
+                            Ok(TxnResult {
+                                succeeded,
+                                revision: rev,
+                                results,
+                            })
+                        }
+                        Err(refused) => Err(refused),
+                    },
+                );
             }
-        };
-        let mut succeeded = true;
-        for c in &txn.compares {
-            let ok = match c {
-                Compare::VersionEquals(k, want) => {
-                    read(&kv, k)?.map(|r| r.version).unwrap_or(0) == *want
-                }
-                Compare::ModRevisionEquals(k, want) => {
-                    read(&kv, k)?.map(|r| r.mod_revision).unwrap_or(0) == *want
-                }
-            };
-            succeeded &= ok;
         }
-        let ops = if succeeded { txn.success } else { txn.failure };
-        for op in &ops {
-            if let Op::Put { lease, .. } = op {
-                let live = state.leases.get(lease).is_some_and(|l| l.expires > now);
-                if *lease != 0 && !live {
-                    return Err(StoreError::LeaseNotFound);
-                }
-            }
-        }
-        let rev = state.revision + 1;
-        let mut events = Vec::new();
-        let mut results = Vec::with_capacity(ops.len());
-        let mut lease_moves: Vec<(LeaseId, LeaseId, Vec<u8>)> = Vec::new();
-        for op in ops {
-            let result = match op {
-                Op::Put { key, value, lease } => {
-                    let old = read(&kv, &key)?;
-                    let rec = KeyValue {
-                        create_revision: old.as_ref().map_or(rev, |o| o.create_revision),
-                        mod_revision: rev,
-                        version: old.as_ref().map_or(1, |o| o.version + 1),
-                        lease,
-                        value,
-                        key,
-                    };
-                    kv.insert(rec.key.as_slice(), encode(&rec).as_slice())
-                        .map_err(db_err)?;
-                    let old_lease = old.map_or(0, |o| o.lease);
-                    if old_lease != lease {
-                        lease_moves.push((old_lease, lease, rec.key.clone()));
-                    }
-                    events.push(Event {
-                        kind: EventKind::Put,
-                        kv: rec,
-                    });
-                    OpResult::Put
-                }
-                Op::Delete { key } => {
-                    let end = {
-                        let mut e = key.clone();
-                        e.push(0);
-                        e
-                    };
-                    self.delete_range(&mut kv, &key, &end, rev, &mut events, &mut lease_moves)?
-                }
-                Op::DeleteRange { start, end } => {
-                    self.delete_range(&mut kv, &start, &end, rev, &mut events, &mut lease_moves)?
-                }
-                Op::Get { key } => OpResult::Got(read(&kv, &key)?),
-                Op::Last { prefix } => {
-                    let end = prefix_end(&prefix);
-                    let last = kv
-                        .range(prefix.as_slice()..end.as_slice())
-                        .map_err(db_err)?
-                        .next_back()
-                        .transpose()
-                        .map_err(db_err)?;
-                    OpResult::Got(match last {
-                        Some((k, v)) => Some(decode(k.value(), v.value())?),
-                        None => None,
-                    })
-                }
-            };
-            results.push(result);
-        }
-        drop(kv);
-        if events.is_empty() {
+        if rev == state.revision {
             w.abort().map_err(db_err)?;
-            return Ok(TxnResult {
-                succeeded,
-                revision: state.revision,
-                results,
-            });
+            return Ok(outcomes);
         }
         let grants: Vec<(LeaseId, i64)> = state
             .unpersisted
@@ -367,18 +359,107 @@ impl Shared {
                 l.keys.insert(key);
             }
         }
-        self.publish(
-            &mut state,
-            Batch {
-                revision: rev,
-                events,
-            },
-        );
-        Ok(TxnResult {
-            succeeded,
-            revision: rev,
-            results,
-        })
+        for batch in batches {
+            self.publish(state, batch);
+        }
+        Ok(outcomes)
+    }
+
+    /// Applies one transaction at revision `rev` (if it changes anything)
+    /// to the group's table. The outer error is a storage failure; the inner
+    /// one a refusal that wrote nothing.
+    #[allow(clippy::type_complexity)]
+    fn apply(
+        &self,
+        kv: &mut redb::Table<&[u8], &[u8]>,
+        state: &State,
+        now: Instant,
+        rev: Revision,
+        txn: Txn,
+        lease_moves: &mut Vec<(LeaseId, LeaseId, Vec<u8>)>,
+    ) -> StoreResult<StoreResult<(bool, Vec<OpResult>, Vec<Event>)>> {
+        let read = |kv: &redb::Table<&[u8], &[u8]>, key: &[u8]| -> StoreResult<Option<KeyValue>> {
+            match kv.get(key).map_err(db_err)? {
+                Some(v) => decode(key, v.value()).map(Some),
+                None => Ok(None),
+            }
+        };
+        let mut succeeded = true;
+        for c in &txn.compares {
+            let ok = match c {
+                Compare::VersionEquals(k, want) => {
+                    read(kv, k)?.map(|r| r.version).unwrap_or(0) == *want
+                }
+                Compare::ModRevisionEquals(k, want) => {
+                    read(kv, k)?.map(|r| r.mod_revision).unwrap_or(0) == *want
+                }
+            };
+            succeeded &= ok;
+        }
+        let ops = if succeeded { txn.success } else { txn.failure };
+        for op in &ops {
+            if let Op::Put { lease, .. } = op {
+                let live = state.leases.get(lease).is_some_and(|l| l.expires > now);
+                if *lease != 0 && !live {
+                    return Ok(Err(StoreError::LeaseNotFound));
+                }
+            }
+        }
+        let mut events = Vec::new();
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            let result = match op {
+                Op::Put { key, value, lease } => {
+                    let old = read(kv, &key)?;
+                    let rec = KeyValue {
+                        create_revision: old.as_ref().map_or(rev, |o| o.create_revision),
+                        mod_revision: rev,
+                        version: old.as_ref().map_or(1, |o| o.version + 1),
+                        lease,
+                        value,
+                        key,
+                    };
+                    kv.insert(rec.key.as_slice(), encode(&rec).as_slice())
+                        .map_err(db_err)?;
+                    let old_lease = old.map_or(0, |o| o.lease);
+                    if old_lease != lease {
+                        lease_moves.push((old_lease, lease, rec.key.clone()));
+                    }
+                    events.push(Event {
+                        kind: EventKind::Put,
+                        kv: rec,
+                    });
+                    OpResult::Put
+                }
+                Op::Delete { key } => {
+                    let end = {
+                        let mut e = key.clone();
+                        e.push(0);
+                        e
+                    };
+                    self.delete_range(kv, &key, &end, rev, &mut events, lease_moves)?
+                }
+                Op::DeleteRange { start, end } => {
+                    self.delete_range(kv, &start, &end, rev, &mut events, lease_moves)?
+                }
+                Op::Get { key } => OpResult::Got(read(kv, &key)?),
+                Op::Last { prefix } => {
+                    let end = prefix_end(&prefix);
+                    let last = kv
+                        .range(prefix.as_slice()..end.as_slice())
+                        .map_err(db_err)?
+                        .next_back()
+                        .transpose()
+                        .map_err(db_err)?;
+                    OpResult::Got(match last {
+                        Some((k, v)) => Some(decode(k.value(), v.value())?),
+                        None => None,
+                    })
+                }
+            };
+            results.push(result);
+        }
+        Ok(Ok((succeeded, results, events)))
     }
 
     fn delete_range(
