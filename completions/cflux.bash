@@ -199,7 +199,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__agent)
-            opts="-h --cluster --endpoint --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
+            opts="-h --cluster --endpoint --token --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +210,10 @@ _cflux() {
                     return 0
                     ;;
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -253,13 +257,17 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__bench)
-            opts="-o -h --endpoint --etcd --clients --duration --nodes --parked --output --help register refresh meta-write nodes-list fanout all"
+            opts="-o -h --endpoint --token --etcd --clients --duration --nodes --parked --output --help register refresh meta-write nodes-list fanout all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -299,7 +307,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters)
-            opts="-o -h --endpoint --output --timeout --help list help"
+            opts="-o -h --endpoint --output --timeout --token --help list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,6 +326,10 @@ _cflux() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -371,7 +383,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters__subcmd__list)
-            opts="-o -h --endpoint --output --timeout --help"
+            opts="-o -h --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +402,10 @@ _cflux() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -709,7 +725,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta)
-            opts="-o -h --endpoint --output --timeout --help get put watch history help"
+            opts="-o -h --endpoint --output --timeout --token --help get put watch history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -731,6 +747,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -739,7 +759,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__get)
-            opts="-o -h --version --endpoint --output --timeout --help"
+            opts="-o -h --version --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +782,10 @@ _cflux() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -857,7 +881,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__history)
-            opts="-o -h --endpoint --output --timeout --help"
+            opts="-o -h --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -879,6 +903,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -887,7 +915,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__put)
-            opts="-o -h --version --content-type --endpoint --output --timeout --help"
+            opts="-o -h --version --content-type --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,6 +945,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -925,7 +957,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__watch)
-            opts="-o -h --from --endpoint --output --timeout --help"
+            opts="-o -h --from --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -951,6 +983,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -959,7 +995,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes)
-            opts="-o -h --endpoint --output --timeout --help list register refresh down deregister help"
+            opts="-o -h --endpoint --output --timeout --token --help list register refresh down deregister help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,6 +1017,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -989,7 +1029,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__deregister)
-            opts="-o -h --endpoint --output --timeout --help"
+            opts="-o -h --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1048,10 @@ _cflux() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1019,7 +1063,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__down)
-            opts="-o -h --endpoint --output --timeout --help"
+            opts="-o -h --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1038,6 +1082,10 @@ _cflux() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1147,7 +1195,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__list)
-            opts="-w -o -h --watch --interval --endpoint --output --timeout --help"
+            opts="-w -o -h --watch --interval --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1173,6 +1221,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1181,7 +1233,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__refresh)
-            opts="-o -h --endpoint --output --timeout --help"
+            opts="-o -h --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1203,6 +1255,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1211,7 +1267,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__register)
-            opts="-o -h --hostname --ip --bind-address --endpoint --output --timeout --help"
+            opts="-o -h --hostname --ip --bind-address --endpoint --output --timeout --token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,6 +1301,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1253,7 +1313,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --help"
+            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --token-file --tokens --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1304,6 +1364,14 @@ _cflux() {
                     return 0
                     ;;
                 --store-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tokens)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

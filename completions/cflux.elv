@@ -45,12 +45,15 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --max-meta-bytes 'Largest metadata body accepted, in bytes [default: 1048576]'
             cand --history 'Metadata versions kept per cluster [default: 10]'
             cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
+            cand --token-file 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it'
+            cand --tokens 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cflux;agent'= {
             cand --cluster 'The cluster this node belongs to'
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --token 'Bearer token for managers started with tokens (a `node` token for this cluster)'
             cand --influx-url 'The local influxd''s HTTP API'
             cand --influx-username 'InfluxDB user (an admin: the agent creates and drops databases)'
             cand --influx-password 'influx-password'
@@ -68,6 +71,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'
@@ -83,6 +87,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -w 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
             cand --watch 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
             cand -h 'Print help'
@@ -96,6 +101,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -104,6 +110,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -112,6 +119,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -120,6 +128,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -148,6 +157,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
             cand list 'List clusters with their metadata version and node counts'
@@ -158,6 +168,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -174,6 +185,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
             cand get 'Print a cluster''s metadata, bytes as stored'
@@ -188,6 +200,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -198,6 +211,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -207,6 +221,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -215,6 +230,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -o 'Output format: tables for people, the API''s JSON for scripts'
             cand --output 'Output format: tables for people, the API''s JSON for scripts'
             cand --timeout 'Timeout of ordinary requests (not of waits)'
+            cand --token 'Bearer token for a manager started with tokens'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -237,6 +253,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
         }
         &'cflux;bench'= {
             cand --endpoint 'The manager to load'
+            cand --token 'Bearer token for a manager started with tokens (`admin`: the bench registers, lists and writes in clusters of its own)'
             cand --etcd 'Also run the etcd equivalent against these endpoints and print cflux/etcd'
             cand --clients 'Concurrent clients'
             cand --duration 'How long each measured scenario runs'

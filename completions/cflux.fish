@@ -47,9 +47,12 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-wait -d 'Longe
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 'Largest metadata body accepted, in bytes [default: 1048576]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tokens -d 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cluster -d 'The cluster this node belongs to' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (a `node` token for this cluster)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-url -d 'The local influxd\'s HTTP API' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-username -d 'InfluxDB user (an admin: the agent creates and drops databases)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-password -r
@@ -65,6 +68,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_s
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
@@ -78,6 +82,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subco
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s w -l watch -d 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l hostname -r
@@ -88,24 +93,28 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subco
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
@@ -118,6 +127,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_see
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -126,6 +136,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_su
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -134,6 +145,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_su
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
@@ -146,6 +158,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l version -d 'The version this write is based on (0 for a cluster without metadata)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l content-type -d 'Content type recorded with the metadata' -r
@@ -154,6 +167,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l from -d 'Start after version N instead of at the current version' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
@@ -161,12 +175,14 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for a manager started with tokens' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
@@ -174,6 +190,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l endpoint -d 'The manager to load' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l token -d 'Bearer token for a manager started with tokens (`admin`: the bench registers, lists and writes in clusters of its own)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l etcd -d 'Also run the etcd equivalent against these endpoints and print cflux/etcd' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concurrent clients' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r

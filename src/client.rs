@@ -93,9 +93,25 @@ fn cluster_path(prefix: &str, cluster: &str, rest: &str) -> String {
     format!("{prefix}/{}{rest}", encode_cluster(cluster))
 }
 
+/// `Authorization: Bearer TOKEN` (marked sensitive, so never logged), or
+/// nothing without a token.
+pub fn auth_headers(token: Option<&str>) -> Result<reqwest::header::HeaderMap> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| {
+                ClientError::Protocol("the token has characters a header cannot carry".into())
+            })?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(headers)
+}
+
 impl Client {
     /// A client of `endpoints` (base URLs); `timeout` bounds ordinary requests.
-    pub fn new(endpoints: Vec<String>, timeout: Duration) -> Result<Client> {
+    /// A client of `endpoints` that sends `token`, if any, as a bearer token.
+    pub fn new(endpoints: Vec<String>, timeout: Duration, token: Option<&str>) -> Result<Client> {
         let endpoints: Vec<String> = endpoints
             .into_iter()
             .map(|e| e.trim().trim_end_matches('/').to_string())
@@ -106,6 +122,7 @@ impl Client {
         }
         let http = reqwest::Client::builder()
             .no_proxy()
+            .default_headers(auth_headers(token)?)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;

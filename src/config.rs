@@ -9,8 +9,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use serde::Deserialize;
+
+use crate::auth::Tokens;
 
 /// etcd refuses requests over 1.5 MiB; a version write carries the body once
 /// plus a few hundred bytes of keys and headers.
@@ -63,6 +65,14 @@ pub struct ServeArgs {
     /// Deadline of every store call; past it requests answer 503 [default: 3s]
     #[arg(long, env = "CFLUX_STORE_TIMEOUT", value_name = "DUR", value_parser = parse_duration)]
     pub store_timeout: Option<Duration>,
+    /// Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read,
+    /// node, admin); without tokens the API is open to anyone who can reach it
+    #[arg(long, env = "CFLUX_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The token lines themselves, separated by newlines or `;` (environment
+    /// only, so tokens stay out of process listings)
+    #[arg(long, env = "CFLUX_TOKENS", hide = true, hide_env_values = true)]
+    pub tokens: Option<String>,
 }
 
 /// The same options as read from `--config`.
@@ -80,6 +90,7 @@ struct FileConfig {
     max_meta_bytes: Option<u64>,
     history: Option<u64>,
     store_timeout: Option<String>,
+    token_file: Option<PathBuf>,
 }
 
 /// `etcd = "http://a:2379,http://b:2379"` or `etcd = ["http://a:2379", …]`.
@@ -111,6 +122,8 @@ pub struct ServeConfig {
     pub max_meta_bytes: u64,
     pub history: u64,
     pub store_timeout: Duration,
+    /// `None`: the API is open.
+    pub tokens: Option<std::sync::Arc<Tokens>>,
 }
 
 impl Default for ServeConfig {
@@ -126,6 +139,7 @@ impl Default for ServeConfig {
             max_meta_bytes: 1 << 20,
             history: 10,
             store_timeout: Duration::from_secs(3),
+            tokens: None,
         }
     }
 }
@@ -179,7 +193,20 @@ impl ServeArgs {
         } else {
             StoreConfig::Etcd(etcd)
         };
+        let tokens = match (self.tokens, self.token_file.or(file.token_file)) {
+            (Some(_), Some(_)) => bail!("give tokens in CFLUX_TOKENS or --token-file, not both"),
+            (Some(text), None) => {
+                Some(Tokens::parse(&text).map_err(|e| anyhow!("CFLUX_TOKENS: {e}"))?)
+            }
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+                Some(Tokens::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?)
+            }
+            (None, None) => None,
+        };
         let config = ServeConfig {
+            tokens: tokens.map(std::sync::Arc::new),
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             advertise: self.advertise.or(file.advertise),
             store,
@@ -309,6 +336,36 @@ mod tests {
             c.store,
             StoreConfig::Etcd(vec!["http://127.0.0.1:2379".into()])
         );
+    }
+
+    #[test]
+    fn tokens_come_from_a_file_or_the_environment() {
+        let dir = std::env::temp_dir().join(format!("cflux-tokens-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tokens");
+        std::fs::write(&file, "# ops\nadmin 0123456789abcdef0123\n").unwrap();
+        let from_file = ServeArgs {
+            token_file: Some(file.clone()),
+            ..Default::default()
+        };
+        assert!(from_file.clone().resolve().unwrap().tokens.is_some());
+        let inline = ServeArgs {
+            tokens: Some("read 0123456789abcdef0123; admin fedcba98765432100123".into()),
+            ..Default::default()
+        };
+        assert!(inline.resolve().unwrap().tokens.is_some());
+        let both = ServeArgs {
+            token_file: Some(file.clone()),
+            tokens: Some("admin 0123456789abcdef0123".into()),
+            ..Default::default()
+        };
+        assert!(both.resolve().unwrap_err().to_string().contains("not both"));
+        std::fs::write(&file, "admin 0123456789abcdef0123 prod\n").unwrap();
+        let e = from_file.resolve().unwrap_err().to_string();
+        assert!(e.contains("tokens") && e.contains("line 1"), "{e}");
+        assert!(!e.contains("0123456789abcdef0123"), "{e}");
+        assert!(ServeArgs::default().resolve().unwrap().tokens.is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

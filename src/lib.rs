@@ -19,6 +19,7 @@
 //! See `ARCHITECTURE.md` for the invariants that hold these together.
 
 pub mod agent;
+pub mod auth;
 pub mod backoff;
 pub mod bench;
 pub mod cli;

@@ -10,12 +10,14 @@ use bytes::Bytes;
 
 use super::load::{Stats, answers, closed_loop, for_each, progress, server_time};
 use super::{BenchArgs, Scenario};
-use crate::client::{Client, NewNode};
+use crate::client::{Client, NewNode, auth_headers};
 use crate::cmd::CliError;
 use crate::keys::encode_cluster;
 
 pub struct Target {
     client: Client,
+    /// Sent by the raw HTTP clients of nodes-list and fanout.
+    headers: reqwest::header::HeaderMap,
     endpoint: String,
     run: String,
 }
@@ -33,9 +35,10 @@ fn node(hostname: String) -> NewNode {
 }
 
 impl Target {
-    pub fn new(endpoint: &str) -> Result<Target, CliError> {
+    pub fn new(endpoint: &str, token: Option<&str>) -> Result<Target, CliError> {
         Ok(Target {
-            client: Client::new(vec![endpoint.to_string()], Duration::from_secs(30))?,
+            client: Client::new(vec![endpoint.to_string()], Duration::from_secs(30), token)?,
+            headers: auth_headers(token)?,
             endpoint: endpoint.trim_end_matches('/').to_string(),
             run: format!("cflux-bench-{}-{}", std::process::id(), fastrand::u32(..)),
         })
@@ -130,6 +133,7 @@ impl Target {
                 let url = format!("{}/nodes/{}", self.endpoint, encode_cluster(&cluster));
                 let http = reqwest::Client::builder()
                     .no_proxy()
+                    .default_headers(self.headers.clone())
                     .build()
                     .map_err(|e| fail(e.to_string()))?;
                 let server_times = std::sync::Mutex::new(Vec::new());
@@ -203,7 +207,9 @@ impl Target {
         // search its bound ports on every connect, which took seconds.
         let clients = (0..parked.div_ceil(POLLS_PER_ADDRESS))
             .map(|i| {
-                let builder = reqwest::Client::builder().no_proxy();
+                let builder = reqwest::Client::builder()
+                    .no_proxy()
+                    .default_headers(self.headers.clone());
                 let builder = match i {
                     0 => builder,
                     i => builder.local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + i as u8))),

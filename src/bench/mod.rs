@@ -39,6 +39,15 @@ pub struct BenchArgs {
         default_value = "http://127.0.0.1:8000"
     )]
     pub endpoint: String,
+    /// Bearer token for a manager started with tokens (`admin`: the bench
+    /// registers, lists and writes in clusters of its own)
+    #[arg(
+        long,
+        env = "CFLUX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// Also run the etcd equivalent against these endpoints and print cflux/etcd
     #[arg(long, value_name = "URL[,URL…]", value_delimiter = ',')]
     pub etcd: Vec<String>,
@@ -85,7 +94,7 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
     if args.clients == 0 {
         return Err(CliError::Usage("--clients must be at least 1".into()));
     }
-    let target = manager::Target::new(&args.endpoint)?;
+    let target = manager::Target::new(&args.endpoint, args.token.as_deref())?;
     let etcd = match args.etcd.is_empty() {
         true => None,
         false => Some(etcd::Target::connect(&args.etcd).await?),

@@ -39,6 +39,15 @@ pub struct ClientArgs {
     /// Timeout of ordinary requests (not of waits)
     #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
+    /// Bearer token for a manager started with tokens
+    #[arg(
+        long,
+        global = true,
+        env = "CFLUX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,7 +91,11 @@ pub type Result<T = ()> = std::result::Result<T, CliError>;
 
 impl ClientArgs {
     pub fn client(&self) -> Result<Client> {
-        Ok(Client::new(self.endpoint.clone(), self.timeout)?)
+        Ok(Client::new(
+            self.endpoint.clone(),
+            self.timeout,
+            self.token.as_deref(),
+        )?)
     }
 }
 

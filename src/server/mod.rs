@@ -6,6 +6,7 @@
 //! nodes) and shuts everything down when the injected `shutdown` future
 //! completes. Handlers only call those services; none holds a store.
 
+mod auth;
 mod clusters;
 mod error;
 mod extract;
@@ -110,6 +111,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::check,
+        ))
         .layer(axum::middleware::from_fn(server_timing))
         .with_state(app)
 }
@@ -157,6 +162,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     let identity = Identity::of_this_host(config.advertised(bound));
+    if config.tokens.is_none() && !bound.ip().is_loopback() {
+        tracing::warn!(
+            listen = %bound,
+            "no tokens configured: anyone who can reach this address can register, deregister \
+             and overwrite metadata (see --token-file)"
+        );
+    }
     let app = App::new(config, store.clone());
     let cancel = app.shutdown.clone();
 

@@ -10,6 +10,7 @@ mod bench;
 mod binary;
 mod failures;
 mod generated;
+mod security;
 mod store_conformance;
 mod support;
 mod verbs;

@@ -1,0 +1,122 @@
+//! Access with bearer tokens: every route but the health checks needs one,
+//! each role may do what it is for, and refused requests store nothing.
+
+use std::sync::Arc;
+
+use cflux::auth::Tokens;
+
+use crate::support::{Manager, Reply, TestStore, http};
+
+const ADMIN: &str = "admin-secret-0123456789";
+const READ: &str = "read-secret-0123456789";
+const NODE: &str = "node-secret-0123456789";
+
+async fn with_tokens() -> (TestStore, Manager) {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    let lines = format!("admin {ADMIN}\nread {READ}\nnode {NODE} prod");
+    config.tokens = Some(Arc::new(Tokens::parse(&lines).unwrap()));
+    let m = Manager::start(config, t.store.clone()).await;
+    (t, m)
+}
+
+async fn call(m: &Manager, method: &str, path: &str, token: Option<&str>, body: &str) -> Reply {
+    let mut request = http()
+        .request(method.parse().unwrap(), m.url(path))
+        .body(body.to_string());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    Reply::from(request.send().await.unwrap()).await
+}
+
+const NODE_BODY: &str = r#"{"hostname":"h","ip":"127.0.0.1","bind-address":"127.0.0.1:8088"}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_guard_every_route_but_health() {
+    let (_t, m) = with_tokens().await;
+    call(&m, "GET", "/healthz", None, "").await.expect(200);
+    call(&m, "GET", "/readyz", None, "").await.expect(200);
+
+    let r = call(&m, "GET", "/nodes", None, "").await;
+    r.expect_error(401, "unauthorized");
+    assert_eq!(r.header("www-authenticate").as_deref(), Some("Bearer"));
+    call(&m, "GET", "/nodes", Some("not-a-token-at-all-000"), "")
+        .await
+        .expect_error(401, "unauthorized");
+    call(&m, "POST", "/nodes/prod", None, NODE_BODY)
+        .await
+        .expect_error(401, "unauthorized");
+
+    // read: any GET, nothing else.
+    call(&m, "GET", "/nodes", Some(READ), "").await.expect(200);
+    call(&m, "GET", "/clusters", Some(READ), "")
+        .await
+        .expect(200);
+    call(&m, "POST", "/nodes/prod", Some(READ), NODE_BODY)
+        .await
+        .expect_error(403, "forbidden");
+
+    // node: its own cluster only.
+    let r = call(&m, "POST", "/nodes/prod", Some(NODE), NODE_BODY).await;
+    r.expect(201);
+    let id = r.json()["id"].as_u64().unwrap();
+    call(&m, "PUT", &format!("/nodes/prod/{id}"), Some(NODE), "")
+        .await
+        .expect(200);
+    call(&m, "POST", "/clusters/prod/versions/0", Some(NODE), "v1")
+        .await
+        .expect(200);
+    call(&m, "GET", "/clusters/prod/versions/0", Some(NODE), "")
+        .await
+        .expect(200);
+    call(&m, "POST", "/nodes/staging", Some(NODE), NODE_BODY)
+        .await
+        .expect_error(403, "forbidden");
+    call(&m, "POST", "/clusters/staging/versions/0", Some(NODE), "x")
+        .await
+        .expect_error(403, "forbidden");
+    call(&m, "GET", "/nodes", Some(NODE), "")
+        .await
+        .expect_error(403, "forbidden");
+
+    // Refused requests stored nothing.
+    let all = call(&m, "GET", "/nodes", Some(ADMIN), "").await;
+    all.expect(200);
+    let influx = all.json()["influx"].as_array().unwrap().clone();
+    assert_eq!(influx.len(), 1, "{influx:?}");
+    call(&m, "GET", "/clusters/staging", Some(ADMIN), "")
+        .await
+        .expect_error(404, "not_found");
+
+    // admin: everything.
+    call(&m, "DELETE", &format!("/nodes/prod/{id}"), Some(ADMIN), "")
+        .await
+        .expect(204);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbs_send_the_token() {
+    let (_t, m) = with_tokens().await;
+    let endpoint = format!("http://{}", m.addr);
+    let run = |token: Option<&'static str>| {
+        let endpoint = endpoint.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = assert_cmd::Command::cargo_bin("cflux").unwrap();
+            cmd.args(["nodes", "list", "--endpoint", &endpoint])
+                .env_remove("CFLUX_TOKEN");
+            if let Some(token) = token {
+                cmd.env("CFLUX_TOKEN", token);
+            }
+            cmd.output().unwrap()
+        })
+    };
+    let out = run(Some(READ)).await.unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = run(None).await.unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("401") || err.contains("token"), "{err}");
+    assert!(!err.contains(READ));
+}
