@@ -233,3 +233,47 @@ async fn heartbeats_see_changes_made_through_another_manager() {
         .await
         .expect_error(404, "not_found");
 }
+
+/// The manager's side of the connections to `port` that it still holds
+/// open: established, or closed by the client but not yet by the manager
+/// (CLOSE_WAIT). Read from /proc/net/tcp, so other tests in the same
+/// process do not count.
+fn held_connections(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local_port = fields[1].rsplit(':').next().unwrap();
+            u16::from_str_radix(local_port, 16) == Ok(port) && matches!(fields[3], "01" | "08")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polls_of_vanished_clients_give_their_connections_back() {
+    use tokio::io::AsyncWriteExt;
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let port = m.addr.port();
+    let mut clients = Vec::new();
+    for _ in 0..200 {
+        let mut s = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+        s.write_all(b"GET /clusters/vanish/versions/0?wait=25s HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        clients.push(s);
+    }
+    eventually(Duration::from_secs(10), "200 polls to park", async || {
+        held_connections(port) >= 200
+    })
+    .await;
+    drop(clients);
+    eventually(
+        Duration::from_secs(10),
+        "the manager to close the connections of clients that went away, long before their 25s waits end",
+        async || held_connections(port) == 0,
+    )
+    .await;
+}
