@@ -10,10 +10,10 @@ mod auth;
 mod clusters;
 mod error;
 mod extract;
+mod listen;
 mod nodes;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -189,28 +189,16 @@ pub async fn serve(
         "cflux manager started"
     );
 
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    let stopping = cancel.clone();
-    let mut server = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(stopping.cancelled_owned())
-            .await
-    });
-    let early = tokio::select! {
-        _ = shutdown => None,
-        r = &mut server => Some(r),
-    };
+    let server = tokio::spawn(listen::run(listener, router(app), cancel.clone(), GRACE));
+    shutdown.await;
     cancel.cancel();
-    let result = match early {
-        Some(r) => r.map_err(anyhow::Error::from).and_then(|r| Ok(r?)),
-        None => match tokio::time::timeout(GRACE, &mut server).await {
-            Ok(r) => r.map_err(anyhow::Error::from).and_then(|r| Ok(r?)),
-            Err(_) => {
-                tracing::warn!("requests still open after {GRACE:?}; closing them");
-                server.abort();
-                Ok(())
-            }
-        },
+    let result = match server.await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            tracing::warn!("requests still open after {GRACE:?}; closing them");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::from(e)),
     };
     if tokio::time::timeout(GRACE, tasks.join_all()).await.is_err() {
         tracing::warn!("background tasks did not stop in time");

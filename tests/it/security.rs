@@ -120,3 +120,65 @@ async fn verbs_send_the_token() {
     assert!(err.contains("401") || err.contains("token"), "{err}");
     assert!(!err.contains(READ));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_too_slow_to_send_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let mut slow = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    slow.write_all(b"GET /nodes HTTP/1.1\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // The manager closes the connection (with or without a 408) after its
+    // header-read timeout, 10 s; without one it would wait forever.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "still open after 30 s");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(buf.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(5));
+    // Others are served meanwhile and after.
+    m.get("/healthz").await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_headers_and_odd_paths_get_clear_errors() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let r = http()
+        .get(m.url("/nodes"))
+        .header("x-big", "a".repeat(500_000))
+        .send()
+        .await;
+    // hyper answers 431 and closes; a client may also see the reset first.
+    if let Ok(r) = r {
+        assert_eq!(r.status().as_u16(), 431);
+    }
+    for (path, status) in [
+        ("/nodes/%ff%fe", 400),
+        ("/nodes/c/-1", 400),
+        ("/nodes/c/99999999999999999999999", 400),
+        ("/clusters/c/versions/-3", 400),
+        ("/clusters/c/versions/18446744073709551616", 400),
+    ] {
+        let method = if path.starts_with("/nodes/c/") {
+            "PUT"
+        } else {
+            "GET"
+        };
+        let r = Reply::from(
+            http()
+                .request(method.parse().unwrap(), m.url(path))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        r.expect_error(status, "bad_request");
+    }
+    m.get("/healthz").await.expect(200);
+}
