@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--max-meta-bytes', '--max-meta-bytes', [CompletionResultType]::ParameterName, 'Largest metadata body accepted, in bytes [default: 1048576]')
             [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Metadata versions kept per cluster [default: 10]')
             [CompletionResult]::new('--store-timeout', '--store-timeout', [CompletionResultType]::ParameterName, 'Deadline of every store call; past it requests answer 503 [default: 3s]')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Open connections served at once; beyond it new ones get 503 [default: 20000]')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it')
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

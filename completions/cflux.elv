@@ -45,6 +45,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --max-meta-bytes 'Largest metadata body accepted, in bytes [default: 1048576]'
             cand --history 'Metadata versions kept per cluster [default: 10]'
             cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
+            cand --max-connections 'Open connections served at once; beyond it new ones get 503 [default: 20000]'
             cand --token-file 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it'
             cand --tokens 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)'
             cand -h 'Print help'

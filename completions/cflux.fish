@@ -47,6 +47,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-wait -d 'Longe
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 'Largest metadata body accepted, in bytes [default: 1048576]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-connections -d 'Open connections served at once; beyond it new ones get 503 [default: 20000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tokens -d 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'

@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Deadline of every store call; past it requests answer 503 [default: 3s]
     #[arg(long, env = "CFLUX_STORE_TIMEOUT", value_name = "DUR", value_parser = parse_duration)]
     pub store_timeout: Option<Duration>,
+    /// Open connections served at once; beyond it new ones get 503 [default: 20000]
+    #[arg(long, env = "CFLUX_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
     /// Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read,
     /// node, admin); without tokens the API is open to anyone who can reach it
     #[arg(long, env = "CFLUX_TOKEN_FILE", value_name = "FILE")]
@@ -90,6 +93,7 @@ struct FileConfig {
     max_meta_bytes: Option<u64>,
     history: Option<u64>,
     store_timeout: Option<String>,
+    max_connections: Option<usize>,
     token_file: Option<PathBuf>,
 }
 
@@ -122,6 +126,7 @@ pub struct ServeConfig {
     pub max_meta_bytes: u64,
     pub history: u64,
     pub store_timeout: Duration,
+    pub max_connections: usize,
     /// `None`: the API is open.
     pub tokens: Option<std::sync::Arc<Tokens>>,
 }
@@ -139,6 +144,7 @@ impl Default for ServeConfig {
             max_meta_bytes: 1 << 20,
             history: 10,
             store_timeout: Duration::from_secs(3),
+            max_connections: 20_000,
             tokens: None,
         }
     }
@@ -235,6 +241,10 @@ impl ServeArgs {
                 .store_timeout
                 .or(file_duration("store-timeout", file.store_timeout)?)
                 .unwrap_or(d.store_timeout),
+            max_connections: self
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
         };
         config.validate()?;
         Ok(config)
@@ -264,6 +274,9 @@ impl ServeConfig {
         };
         if self.max_meta_bytes > limit {
             bail!("--max-meta-bytes must be at most {limit} with this store");
+        }
+        if self.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
         }
         if self.store_timeout.is_zero() {
             bail!("--store-timeout must be positive");
@@ -313,6 +326,7 @@ mod tests {
         assert_eq!(c.max_wait, Duration::from_secs(600));
         assert_eq!(c.max_meta_bytes, 1 << 20);
         assert_eq!(c.history, 10);
+        assert_eq!(c.max_connections, 20_000);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! (and a file descriptor) for as long as it liked.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,7 +16,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -26,15 +29,23 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
 
+/// The answer to a connection beyond `--max-connections`.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+retry-after: 1\r\nconnection: close\r\ncontent-length: 89\r\n\r\n\
+{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections; retry in a moment\"}}";
+
 /// Serves `router` on `listener` until `stop` fires, then stops accepting
 /// and waits up to `grace` for open connections to finish their requests.
-/// Returns whether they all did.
+/// At most `max_connections` are served at once; one more is answered 503
+/// and closed. Returns whether all finished in time.
 pub async fn run(
     listener: TcpListener,
     router: Router,
+    max_connections: usize,
     stop: CancellationToken,
     grace: Duration,
 ) -> bool {
+    let slots = Arc::new(Semaphore::new(max_connections));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -57,6 +68,14 @@ pub async fn run(
             },
         };
         let _ = stream.set_nodelay(true);
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(async move {
+                let mut stream = stream;
+                let _ = stream.write_all(TOO_MANY).await;
+                let _ = stream.shutdown().await;
+            });
+            continue;
+        };
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request
@@ -72,6 +91,7 @@ pub async fn run(
             // A client that goes away or breaks the protocol ends only its
             // own connection.
             let _ = connection.await;
+            drop(slot);
         });
     }
     drop(listener);

@@ -189,7 +189,14 @@ pub async fn serve(
         "cflux manager started"
     );
 
-    let server = tokio::spawn(listen::run(listener, router(app), cancel.clone(), GRACE));
+    let max_connections = app.config.max_connections;
+    let server = tokio::spawn(listen::run(
+        listener,
+        router(app),
+        max_connections,
+        cancel.clone(),
+        GRACE,
+    ));
     shutdown.await;
     cancel.cancel();
     let result = match server.await {

@@ -182,3 +182,44 @@ async fn oversized_headers_and_odd_paths_get_clear_errors() {
     }
     m.get("/healthz").await.expect(200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_beyond_the_cap_get_503() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.max_connections = 3;
+    let m = Manager::start(config, t.store.clone()).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+        s.write_all(b"GET /clusters/cap/versions/0?wait=20s HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut extra = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    extra.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains(r#""code":"unavailable""#), "{answer}");
+    // A freed slot is served again.
+    drop(held.pop());
+    crate::support::eventually(
+        std::time::Duration::from_secs(5),
+        "a slot to free up",
+        async || {
+            http()
+                .get(m.url("/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        },
+    )
+    .await;
+}
