@@ -170,6 +170,11 @@ async fn a_hung_etcd_gives_quick_errors_not_hangs() {
     // Within a second of a renewal a heartbeat needs no store; after it, it
     // renews the lease.
     tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A poll parked before etcd hangs is answered when its wait ends, not
+    // held while etcd is away.
+    let poll_url = m.url("/clusters/hang/versions/0?wait=3s");
+    let parked = tokio::spawn(async move { crate::support::http().get(poll_url).send().await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
     etcd.pause();
     let start = Instant::now();
     m.put(&format!("/nodes/hang/{id}"))
@@ -184,6 +189,16 @@ async fn a_hung_etcd_gives_quick_errors_not_hangs() {
     assert!(
         start.elapsed() < Duration::from_secs(15),
         "each call is bounded by the store deadline"
+    );
+    let answered = tokio::time::timeout(Duration::from_secs(10), parked)
+        .await
+        .expect("the parked poll is answered while etcd hangs")
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(answered.status().as_u16(), 204 | 503),
+        "{}",
+        answered.status()
     );
     etcd.resume();
     eventually(
@@ -276,4 +291,107 @@ async fn polls_of_vanished_clients_give_their_connections_back() {
         async || held_connections(port) == 0,
     )
     .await;
+}
+
+/// A `cflux serve` process on etcd, killed when dropped.
+struct ServeProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServeProcess {
+    async fn start(etcd: &crate::support::Etcd) -> ServeProcess {
+        let port = crate::support::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--etcd", &etcd.url()])
+            .env("CFLUX_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let ready = format!("{url}/readyz");
+        eventually(
+            Duration::from_secs(10),
+            "cflux serve to be ready",
+            async || {
+                crate::support::http()
+                    .get(&ready)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            },
+        )
+        .await;
+        ServeProcess { child, url }
+    }
+
+    async fn write(&self, cluster: &str, base: u64, body: &'static str) {
+        let r = crate::support::http()
+            .post(format!("{}/clusters/{cluster}/versions/{base}", self.url))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "write on {}", self.url);
+    }
+
+    fn sigkill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn meta_watch_fails_over_when_a_manager_is_killed() {
+    const LINE: Duration = Duration::from_secs(15);
+    let etcd = crate::support::Etcd::start();
+    let mut a = ServeProcess::start(&etcd).await;
+    let b = ServeProcess::start(&etcd).await;
+    a.write("f", 0, "one").await;
+    let watch =
+        crate::support::Running::start(&format!("{},{}", a.url, b.url), &["meta", "watch", "f"]);
+    let version = |line: String| -> (u64, String) {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        (
+            v["version"].as_u64().unwrap(),
+            v["data"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        version(watch.line(LINE, "version 1").await),
+        (1, "one".into())
+    );
+    a.write("f", 1, "two").await;
+    assert_eq!(
+        version(watch.line(LINE, "version 2").await),
+        (2, "two".into())
+    );
+
+    // The manager the watcher talks to dies without a word; versions keep
+    // coming through the other one.
+    a.sigkill();
+    b.write("f", 2, "three").await;
+    b.write("f", 3, "four").await;
+    assert_eq!(
+        version(watch.line(LINE, "version 3 via b").await),
+        (3, "three".into())
+    );
+    assert_eq!(
+        version(watch.line(LINE, "version 4 via b").await),
+        (4, "four".into())
+    );
+    assert!(
+        watch.pending(Duration::from_millis(500)).await.is_empty(),
+        "no version repeated"
+    );
 }
