@@ -168,14 +168,50 @@ fn to_etcd_op(op: Op) -> TxnOp {
     }
 }
 
+/// Whether a call failed before it reached etcd: the connection to the
+/// member it was sent to could not be made.
+fn never_sent(e: &etcd_client::Error) -> bool {
+    let text = match e {
+        etcd_client::Error::GRpcStatus(s) if s.code() == Code::Unavailable => {
+            s.message().to_string()
+        }
+        etcd_client::Error::TransportError(t) => format!("{t:?}"),
+        _ => return false,
+    };
+    text.contains("tcp connect error") || text.contains("Connection refused")
+}
+
 impl EtcdStore {
+    /// Makes a unary call under the deadline, again when it could not
+    /// connect: with a member down, the client's balancer still sends some
+    /// calls to it, and a call that never reached etcd is safe to repeat.
+    async fn call<T, Fut>(&self, what: &str, mut call: impl FnMut() -> Fut) -> Result<T>
+    where
+        Fut: Future<Output = std::result::Result<T, etcd_client::Error>>,
+    {
+        self.deadline
+            .run(what, async {
+                let mut delay = Duration::from_millis(5);
+                loop {
+                    match call().await {
+                        Err(e) if never_sent(&e) => {
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2).min(Duration::from_millis(200));
+                        }
+                        other => return other.map_err(map_err),
+                    }
+                }
+            })
+            .await
+    }
+
     async fn put(&self, key: Vec<u8>, value: Vec<u8>, lease: LeaseId) -> Result<TxnResult> {
         let opts = (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease));
-        let mut kv = self.kv.clone();
         let resp = self
-            .deadline
-            .run("etcd put", async {
-                kv.put(key, value, opts).await.map_err(map_err)
+            .call("etcd put", || {
+                let (mut kv, key, value, opts) =
+                    (self.kv.clone(), key.clone(), value.clone(), opts.clone());
+                async move { kv.put(key, value, opts).await }
             })
             .await?;
         Ok(TxnResult {
@@ -217,10 +253,11 @@ impl Store for EtcdStore {
             .when(compares)
             .and_then(success)
             .or_else(failure);
-        let mut kv = self.kv.clone();
         let resp = self
-            .deadline
-            .run("etcd txn", async { kv.txn(request).await.map_err(map_err) })
+            .call("etcd txn", || {
+                let (mut kv, request) = (self.kv.clone(), request.clone());
+                async move { kv.txn(request).await }
+            })
             .await?;
         let revision = resp.header().map_or(0, |h| h.revision());
         let results = resp
@@ -243,12 +280,11 @@ impl Store for EtcdStore {
     }
 
     async fn range(&self, prefix: &[u8]) -> Result<(Vec<KeyValue>, Revision)> {
-        let mut kv = self.kv.clone();
         let opts = GetOptions::new().with_range(prefix_end(prefix));
         let mut resp = self
-            .deadline
-            .run("etcd range", async {
-                kv.get(prefix, Some(opts)).await.map_err(map_err)
+            .call("etcd range", || {
+                let (mut kv, opts) = (self.kv.clone(), opts.clone());
+                async move { kv.get(prefix, Some(opts)).await }
             })
             .await?;
         let revision = resp.header().map_or(0, |h| h.revision());
@@ -256,11 +292,10 @@ impl Store for EtcdStore {
     }
 
     async fn grant(&self, ttl_secs: i64) -> Result<Lease> {
-        let mut lease = self.lease.clone();
         let resp = self
-            .deadline
-            .run("etcd lease grant", async {
-                lease.grant(ttl_secs, None).await.map_err(map_err)
+            .call("etcd lease grant", || {
+                let mut lease = self.lease.clone();
+                async move { lease.grant(ttl_secs, None).await }
             })
             .await?;
         Ok(Lease {
@@ -321,11 +356,10 @@ impl Store for EtcdStore {
     }
 
     async fn leases(&self) -> Result<HashSet<LeaseId>> {
-        let mut lease = self.lease.clone();
         let resp = self
-            .deadline
-            .run("etcd lease list", async {
-                lease.leases().await.map_err(map_err)
+            .call("etcd lease list", || {
+                let mut lease = self.lease.clone();
+                async move { lease.leases().await }
             })
             .await?;
         Ok(resp.leases().iter().map(|l| l.id()).collect())
@@ -333,18 +367,19 @@ impl Store for EtcdStore {
 
     async fn revoke(&self, id: LeaseId) -> Result<bool> {
         self.keepers.forget(id);
-        let mut lease = self.lease.clone();
-        self.deadline
-            .run("etcd lease revoke", async {
+        self.call("etcd lease revoke", || {
+            let mut lease = self.lease.clone();
+            async move {
                 match lease.revoke(id).await {
                     Ok(_) => Ok(true),
                     Err(etcd_client::Error::GRpcStatus(s)) if s.code() == Code::NotFound => {
                         Ok(false)
                     }
-                    Err(e) => Err(map_err(e)),
+                    Err(e) => Err(e),
                 }
-            })
-            .await
+            }
+        })
+        .await
     }
 
     async fn watch(&self, prefix: &[u8], start: Revision) -> Result<WatchStream> {

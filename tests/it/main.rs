@@ -9,6 +9,7 @@ mod api;
 mod bench;
 mod binary;
 mod failures;
+mod faults;
 mod generated;
 mod security;
 mod store_conformance;

@@ -1,5 +1,5 @@
-//! A real, throwaway etcd member (Debian's `etcd-server`) on free loopback
-//! ports in a temporary folder; killed on drop.
+//! Real, throwaway etcd members (Debian's `etcd-server`) on free loopback
+//! ports in temporary folders, alone or as a cluster; killed on drop.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -10,8 +10,11 @@ use tempfile::TempDir;
 
 pub struct Etcd {
     dir: TempDir,
+    name: String,
     client_port: u16,
     peer_port: u16,
+    /// `--initial-cluster`: this member alone, or every member's peer URL.
+    initial_cluster: String,
     child: Option<Child>,
 }
 
@@ -20,12 +23,8 @@ impl Etcd {
     pub fn start() -> Etcd {
         let mut last_error = String::new();
         for _ in 0..3 {
-            let mut etcd = Etcd {
-                dir: tempfile::tempdir().expect("temp dir"),
-                client_port: super::free_port(),
-                peer_port: super::free_port(),
-                child: None,
-            };
+            let mut etcd = Etcd::member("t");
+            etcd.initial_cluster = format!("t={}", etcd.peer_url());
             match etcd.spawn() {
                 Ok(()) => return etcd,
                 Err(e) => last_error = e,
@@ -34,16 +33,63 @@ impl Etcd {
         panic!("etcd would not start: {last_error}");
     }
 
+    /// A cluster of `n` members, started together and healthy.
+    pub fn cluster(n: usize) -> Vec<Etcd> {
+        let mut members: Vec<Etcd> = (0..n).map(|i| Etcd::member(&format!("m{i}"))).collect();
+        let initial: Vec<String> = members
+            .iter()
+            .map(|m| format!("{}={}", m.name, m.peer_url()))
+            .collect();
+        for m in &mut members {
+            m.initial_cluster = initial.join(",");
+            m.launch();
+        }
+        for m in &mut members {
+            m.wait_healthy().expect("etcd cluster member healthy");
+        }
+        members
+    }
+
+    fn member(name: &str) -> Etcd {
+        Etcd {
+            dir: tempfile::tempdir().expect("temp dir"),
+            name: name.to_string(),
+            client_port: super::free_port(),
+            peer_port: super::free_port(),
+            initial_cluster: String::new(),
+            child: None,
+        }
+    }
+
+    fn peer_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer_port)
+    }
+
+    /// Whether this member is the raft leader now.
+    pub fn is_leader(&self) -> bool {
+        self.get("/metrics")
+            .is_some_and(|body| body.lines().any(|l| l.trim() == "etcd_server_is_leader 1"))
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.client_port)
     }
 
     fn spawn(&mut self) -> Result<(), String> {
+        self.launch();
+        self.wait_healthy()
+    }
+
+    fn launch(&mut self) {
         let client = self.url();
-        let peer = format!("http://127.0.0.1:{}", self.peer_port);
-        let log = std::fs::File::create(self.dir.path().join("etcd.log")).expect("log file");
+        let peer = self.peer_url();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("etcd.log"))
+            .expect("log file");
         let child = Command::new("etcd")
-            .args(["--name", "t", "--data-dir"])
+            .args(["--name", &self.name, "--data-dir"])
             .arg(self.dir.path().join("data"))
             .args([
                 "--listen-client-urls",
@@ -57,7 +103,7 @@ impl Etcd {
                 "--initial-advertise-peer-urls",
                 &peer,
             ])
-            .args(["--initial-cluster", &format!("t={peer}")])
+            .args(["--initial-cluster", &self.initial_cluster])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -69,6 +115,9 @@ impl Etcd {
                 )
             });
         self.child = Some(child);
+    }
+
+    fn wait_healthy(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
             if self.healthy() {
