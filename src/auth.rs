@@ -161,11 +161,7 @@ fn cluster_of(path: &str) -> Option<String> {
         "nodes" | "clusters" => {}
         _ => return None,
     }
-    let encoded = parts.next().filter(|c| !c.is_empty())?;
-    percent_encoding::percent_decode_str(encoded)
-        .decode_utf8()
-        .ok()
-        .map(|c| c.into_owned())
+    crate::keys::decode_cluster(parts.next().filter(|c| !c.is_empty())?)
 }
 
 #[cfg(test)]

@@ -137,6 +137,20 @@ impl Hub {
         );
     }
 
+    /// Reads the newest version from the store and publishes it.
+    async fn read(&self, meta: &Metadata, cluster: &str) -> Result<(Option<Arc<Doc>>, Revision)> {
+        let (doc, rev) = meta.current(cluster).await?;
+        self.publish(
+            cluster,
+            Snapshot {
+                revision: rev,
+                version: doc.as_ref().map_or(0, |d| d.version),
+                doc: doc.clone(),
+            },
+        );
+        Ok((doc, rev))
+    }
+
     /// Answers once a version other than `version` is stored for `cluster`,
     /// or when `timeout` passes or `shutdown` fires.
     pub async fn wait_for_change(
@@ -158,15 +172,7 @@ impl Hub {
             let _reading = first_read.lock().await;
             known = sub.rx.borrow_and_update().clone();
             if known.revision == 0 {
-                let (doc, rev) = meta.current(cluster).await?;
-                self.publish(
-                    cluster,
-                    Snapshot {
-                        revision: rev,
-                        version: doc.as_ref().map_or(0, |d| d.version),
-                        doc,
-                    },
-                );
+                self.read(meta, cluster).await?;
                 known = sub.rx.borrow_and_update().clone();
             }
         }
@@ -177,15 +183,7 @@ impl Hub {
             return Ok(Waited::Changed(Some(doc.clone())));
         }
         if known.revision == 0 || version != known.version {
-            let (doc, rev) = meta.current(cluster).await?;
-            self.publish(
-                cluster,
-                Snapshot {
-                    revision: rev,
-                    version: doc.as_ref().map_or(0, |d| d.version),
-                    doc: doc.clone(),
-                },
-            );
+            let (doc, rev) = self.read(meta, cluster).await?;
             sub.rx.borrow_and_update();
             if doc.as_ref().map_or(0, |d| d.version) != version {
                 return Ok(Waited::Changed(doc));

@@ -20,6 +20,14 @@ use super::heartbeats::RENEW_EVERY;
 use crate::error::Result;
 use crate::store::{Lease, SharedStore};
 
+/// The TTL a node on `lease` is held to (and shown): the lease's less
+/// [`RENEW_EVERY`].
+pub fn held_ttl(lease: &Lease) -> u64 {
+    (lease.ttl as u64)
+        .saturating_sub(RENEW_EVERY.as_secs())
+        .max(1)
+}
+
 /// Spare leases kept at most.
 const MAX_SPARE: usize = 64;
 
@@ -54,9 +62,14 @@ impl LeasePool {
         }
     }
 
-    async fn grant(store: &SharedStore, ttl_secs: i64) -> Result<Granted> {
+    async fn grant_on(store: &SharedStore, ttl_secs: i64) -> Result<Granted> {
         let sent = Instant::now();
         Ok((store.grant(ttl_secs).await?, sent))
+    }
+
+    /// A lease granted now, not from the pool (a lapsed node revived).
+    pub async fn grant(&self) -> Result<Granted> {
+        Self::grant_on(&self.store, self.ttl_secs).await
     }
 
     /// A lease for a new registration, covering a full TTL from now.
@@ -73,7 +86,7 @@ impl LeasePool {
         }
         match spare {
             Some(granted) => Ok(granted),
-            None => Self::grant(&self.store, self.ttl_secs).await,
+            None => self.grant().await,
         }
     }
 
@@ -84,7 +97,7 @@ impl LeasePool {
             return;
         }
         tokio::spawn(async move {
-            match Self::grant(&store, ttl_secs).await {
+            match Self::grant_on(&store, ttl_secs).await {
                 Ok(granted) => spare
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

@@ -23,14 +23,14 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats, RENEW_EVERY};
-use self::leases::LeasePool;
+use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
+use self::leases::{LeasePool, held_ttl};
 use self::record::Record;
 pub use self::record::{Node, Registration};
 use crate::error::{Error, Result, now_ms};
 use crate::ids::Ids;
 use crate::keys;
-use crate::store::{Compare, KeyValue, Lease, LeaseId, Op, SharedStore, StoreError, Txn};
+use crate::store::{Compare, KeyValue, LeaseId, Op, SharedStore, StoreError, Txn};
 
 /// How often a contended refresh or deregistration is retried.
 const ATTEMPTS: usize = 8;
@@ -47,7 +47,6 @@ fn not_found(cluster: &str, id: u64) -> Error {
 /// The node membership service.
 pub struct Registry {
     store: SharedStore,
-    ttl: Duration,
     forget_after: Duration,
     ids: Ids,
     leases: LeasePool,
@@ -59,22 +58,10 @@ impl Registry {
         Registry {
             leases: LeasePool::new(store.clone(), ttl),
             store,
-            ttl,
             forget_after,
             ids: Ids::default(),
             beats: Heartbeats::default(),
         }
-    }
-
-    /// Grants a lease that outlives the node's TTL by [`RENEW_EVERY`], so a
-    /// renewal covers the heartbeats of the next [`RENEW_EVERY`] too; the
-    /// TTL a node is shown is the one it is held to.
-    async fn grant(&self) -> Result<(Lease, u64)> {
-        let lease = self
-            .store
-            .grant((self.ttl + RENEW_EVERY).as_secs() as i64)
-            .await?;
-        Ok((lease, held_ttl(&lease)))
     }
 
     /// Registers a node under a new id.
@@ -141,7 +128,8 @@ impl Registry {
                 self.store.txn(txn).await?;
                 return Err(not_found(cluster, id));
             }
-            let (lease, ttl) = self.grant().await?;
+            let (lease, _) = self.leases.grant().await?;
+            let ttl = held_ttl(&lease);
             record.lease = lease.id;
             record.ttl = ttl;
             record.last_seen = now_ms();
@@ -335,14 +323,6 @@ impl Registry {
             }
         }
     }
-}
-
-/// The TTL a node on `lease` is held to (and shown): the lease's less
-/// [`RENEW_EVERY`].
-fn held_ttl(lease: &Lease) -> u64 {
-    (lease.ttl as u64)
-        .saturating_sub(RENEW_EVERY.as_secs())
-        .max(1)
 }
 
 /// Decodes the node records of a range, each with whether it is alive: its
