@@ -22,6 +22,7 @@ use super::{
     Compare, Deadline, Event, EventKind, KeyValue, Lease, LeaseId, Op, OpResult, Result, Revision,
     Store, StoreError, Txn, TxnResult, WatchStream, prefix_end,
 };
+use crate::backoff::Backoff;
 
 /// Large enough for a range over every node record of a big deployment or
 /// every retained metadata version of a cluster.
@@ -191,12 +192,12 @@ impl EtcdStore {
     {
         self.deadline
             .run(what, async {
-                let mut delay = Duration::from_millis(5);
+                let mut backoff =
+                    Backoff::new(Duration::from_millis(5), Duration::from_millis(200));
                 loop {
                     match call().await {
                         Err(e) if never_sent(&e) => {
-                            tokio::time::sleep(delay).await;
-                            delay = (delay * 2).min(Duration::from_millis(200));
+                            tokio::time::sleep(backoff.next_delay()).await;
                         }
                         other => return other.map_err(map_err),
                     }
