@@ -199,7 +199,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__agent)
-            opts="-h --cluster --endpoint --token --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
+            opts="-h --cluster --endpoint --token --cacert --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,6 +214,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -307,7 +311,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters)
-            opts="-o -h --endpoint --output --timeout --token --help list help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,6 +334,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -383,7 +391,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters__subcmd__list)
-            opts="-o -h --endpoint --output --timeout --token --help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +414,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -725,7 +737,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta)
-            opts="-o -h --endpoint --output --timeout --token --help get put watch history help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help get put watch history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +763,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -759,7 +775,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__get)
-            opts="-o -h --version --endpoint --output --timeout --token --help"
+            opts="-o -h --version --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +802,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -881,7 +901,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__history)
-            opts="-o -h --endpoint --output --timeout --token --help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,6 +927,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -915,7 +939,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__put)
-            opts="-o -h --version --content-type --endpoint --output --timeout --token --help"
+            opts="-o -h --version --content-type --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -949,6 +973,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -957,7 +985,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__watch)
-            opts="-o -h --from --endpoint --output --timeout --token --help"
+            opts="-o -h --from --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1015,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -995,7 +1027,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes)
-            opts="-o -h --endpoint --output --timeout --token --help list register refresh down deregister help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help list register refresh down deregister help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1053,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1029,7 +1065,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__deregister)
-            opts="-o -h --endpoint --output --timeout --token --help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1088,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1063,7 +1103,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__down)
-            opts="-o -h --endpoint --output --timeout --token --help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1086,6 +1126,10 @@ _cflux() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1195,7 +1239,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__list)
-            opts="-w -o -h --watch --interval --endpoint --output --timeout --token --help"
+            opts="-w -o -h --watch --interval --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1225,6 +1269,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1233,7 +1281,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__refresh)
-            opts="-o -h --endpoint --output --timeout --token --help"
+            opts="-o -h --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1259,6 +1307,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1267,7 +1319,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__register)
-            opts="-o -h --hostname --ip --bind-address --endpoint --output --timeout --token --help"
+            opts="-o -h --hostname --ip --bind-address --endpoint --output --timeout --token --cacert --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1305,6 +1357,10 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1313,7 +1369,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tokens --help"
+            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tokens --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --etcd-password --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,6 +1432,38 @@ _cflux() {
                     return 0
                     ;;
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -50,10 +50,19 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d '
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-connections -d 'Open connections served at once; beyond it new ones get 503 [default: 20000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tokens -d 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM); needs --tls-key' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-key -d 'Private key of --tls-cert (PEM)' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-cacert -d 'CA (PEM) that signed etcd\'s certificates; required with https:// endpoints' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-cert -d 'Client certificate (PEM) for etcd members that require one; needs --etcd-key' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-key -d 'Private key of --etcd-cert (PEM)' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-user -d 'etcd user, for an etcd with authentication enabled; the password comes from --etcd-password-file or CFLUX_ETCD_PASSWORD' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-password-file -d 'File whose first line is the etcd user\'s password' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-password -d 'The etcd user\'s password (environment only, so it stays out of process listings)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cluster -d 'The cluster this node belongs to' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (a `node` token for this cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-url -d 'The local influxd\'s HTTP API' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-username -d 'InfluxDB user (an admin: the agent creates and drops databases)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-password -r
@@ -69,7 +78,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_s
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
@@ -83,7 +93,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subco
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s w -l watch -d 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l hostname -r
@@ -94,28 +105,32 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subco
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
@@ -128,7 +143,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_see
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -137,7 +153,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_su
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -146,7 +163,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_su
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
@@ -159,7 +177,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l version -d 'The version this write is based on (0 for a cluster without metadata)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l content-type -d 'Content type recorded with the metadata' -r
@@ -168,7 +187,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l from -d 'Start after version N instead of at the current version' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
@@ -176,14 +196,16 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for a manager started with tokens' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'

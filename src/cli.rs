@@ -29,7 +29,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  cflux serve\n  cflux serve --listen 0.0.0.0:8000 --etcd http://10.0.0.1:2379,http://10.0.0.2:2379\n  cflux serve --config /etc/cflux/cflux.toml"
     )]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Join the local influxd to a cluster and keep its schema in step with the other members
     #[command(
         after_help = "Examples:\n  cflux agent --cluster prod --endpoint http://cflux-1:8000,http://cflux-2:8000 --state-dir /var/lib/cflux-agent\n  cflux agent --cluster prod --state-dir /var/lib/cflux-agent --leave"
@@ -75,7 +75,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Agent(args) => {
             init_logging();
             client_verb(crate::agent::run(args, shutdown_signal()))

@@ -4,6 +4,7 @@
 //! Several endpoints may be given; a request that cannot connect to one
 //! tries the next, and the client remembers which one last answered.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -33,6 +34,9 @@ pub enum ClientError {
         "version conflict: the stored version is {version}; fetch it, re-apply the change and write again"
     )]
     Conflict { version: u64, doc: Option<Metadata> },
+    /// The client's own options are unusable (an unreadable CA file).
+    #[error("{0}")]
+    Config(String),
     /// The manager's answer made no sense (wrong JSON, missing header).
     #[error("unexpected answer from the manager: {0}")]
     Protocol(String),
@@ -49,7 +53,7 @@ impl ClientError {
         match self {
             ClientError::Unreachable { .. } | ClientError::Protocol(_) => true,
             ClientError::Api { status, .. } => *status >= 500 || *status == 429,
-            ClientError::Conflict { .. } => false,
+            ClientError::Conflict { .. } | ClientError::Config(_) => false,
         }
     }
 }
@@ -93,6 +97,26 @@ fn cluster_path(prefix: &str, cluster: &str, rest: &str) -> String {
     format!("{prefix}/{}{rest}", encode_cluster(cluster))
 }
 
+/// How a client proves itself to managers and checks who they are: the
+/// options every client command (verbs, agent) shares.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Access {
+    /// Bearer token for managers started with tokens (the agent needs a
+    /// `node` token for its cluster)
+    #[arg(
+        long,
+        global = true,
+        env = "CFLUX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// CA certificate (PEM) to check https:// managers against instead of
+    /// the system's roots
+    #[arg(long, global = true, env = "CFLUX_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+}
+
 /// `Authorization: Bearer TOKEN` (marked sensitive, so never logged), or
 /// nothing without a token.
 pub fn auth_headers(token: Option<&str>) -> Result<reqwest::header::HeaderMap> {
@@ -109,9 +133,9 @@ pub fn auth_headers(token: Option<&str>) -> Result<reqwest::header::HeaderMap> {
 }
 
 impl Client {
-    /// A client of `endpoints` (base URLs); `timeout` bounds ordinary requests.
-    /// A client of `endpoints` that sends `token`, if any, as a bearer token.
-    pub fn new(endpoints: Vec<String>, timeout: Duration, token: Option<&str>) -> Result<Client> {
+    /// A client of `endpoints` (base URLs); `timeout` bounds ordinary
+    /// requests; `access` gives the token to send and the CA to trust.
+    pub fn new(endpoints: Vec<String>, timeout: Duration, access: &Access) -> Result<Client> {
         let endpoints: Vec<String> = endpoints
             .into_iter()
             .map(|e| e.trim().trim_end_matches('/').to_string())
@@ -120,10 +144,15 @@ impl Client {
         if endpoints.is_empty() {
             return Err(ClientError::Protocol("no endpoint given".into()));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = crate::tls::http_client()
             .no_proxy()
-            .default_headers(auth_headers(token)?)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .default_headers(auth_headers(access.token.as_deref())?)
+            .connect_timeout(timeout.min(Duration::from_secs(5)));
+        if let Some(cacert) = &access.cacert {
+            builder = crate::tls::trusting(builder, cacert)
+                .map_err(|e| ClientError::Config(format!("--cacert: {e:#}")))?;
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(Client {

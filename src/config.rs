@@ -13,6 +13,7 @@ use anyhow::{Context, anyhow, bail};
 use serde::Deserialize;
 
 use crate::auth::Tokens;
+use crate::tls::KeyPair;
 
 /// etcd refuses requests over 1.5 MiB; a version write carries the body once
 /// plus a few hundred bytes of keys and headers.
@@ -76,6 +77,54 @@ pub struct ServeArgs {
     /// only, so tokens stay out of process listings)
     #[arg(long, env = "CFLUX_TOKENS", hide = true, hide_env_values = true)]
     pub tokens: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
+    #[arg(
+        long,
+        env = "CFLUX_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key of --tls-cert (PEM)
+    #[arg(
+        long,
+        env = "CFLUX_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// CA (PEM) that signed etcd's certificates; required with https://
+    /// endpoints
+    #[arg(long, env = "CFLUX_ETCD_CACERT", value_name = "FILE")]
+    pub etcd_cacert: Option<PathBuf>,
+    /// Client certificate (PEM) for etcd members that require one; needs
+    /// --etcd-key
+    #[arg(
+        long,
+        env = "CFLUX_ETCD_CERT",
+        value_name = "FILE",
+        requires = "etcd_key"
+    )]
+    pub etcd_cert: Option<PathBuf>,
+    /// Private key of --etcd-cert (PEM)
+    #[arg(
+        long,
+        env = "CFLUX_ETCD_KEY",
+        value_name = "FILE",
+        requires = "etcd_cert"
+    )]
+    pub etcd_key: Option<PathBuf>,
+    /// etcd user, for an etcd with authentication enabled; the password
+    /// comes from --etcd-password-file or CFLUX_ETCD_PASSWORD
+    #[arg(long, env = "CFLUX_ETCD_USER", value_name = "USER")]
+    pub etcd_user: Option<String>,
+    /// File whose first line is the etcd user's password
+    #[arg(long, env = "CFLUX_ETCD_PASSWORD_FILE", value_name = "FILE")]
+    pub etcd_password_file: Option<PathBuf>,
+    /// The etcd user's password (environment only, so it stays out of
+    /// process listings)
+    #[arg(long, env = "CFLUX_ETCD_PASSWORD", hide = true, hide_env_values = true)]
+    pub etcd_password: Option<String>,
 }
 
 /// The same options as read from `--config`.
@@ -95,6 +144,13 @@ struct FileConfig {
     store_timeout: Option<String>,
     max_connections: Option<usize>,
     token_file: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    etcd_cacert: Option<PathBuf>,
+    etcd_cert: Option<PathBuf>,
+    etcd_key: Option<PathBuf>,
+    etcd_user: Option<String>,
+    etcd_password_file: Option<PathBuf>,
 }
 
 /// `etcd = "http://a:2379,http://b:2379"` or `etcd = ["http://a:2379", …]`.
@@ -108,8 +164,52 @@ enum Endpoints {
 /// Where state is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
-    Etcd(Vec<String>),
+    Etcd(EtcdConfig),
     Embedded(PathBuf),
+}
+
+/// How to reach etcd: endpoints, TLS and authentication.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EtcdConfig {
+    /// `http://host:port` or, all of them, `https://host:port`.
+    pub endpoints: Vec<String>,
+    /// CA for https endpoints (required with them).
+    pub cacert: Option<PathBuf>,
+    /// Client certificate and key, for members started with
+    /// `--client-cert-auth`.
+    pub identity: Option<KeyPair>,
+    /// User and password, for an etcd with authentication enabled.
+    pub user: Option<EtcdUser>,
+}
+
+impl EtcdConfig {
+    /// Plain endpoints, no TLS, no user.
+    pub fn plain(endpoints: Vec<String>) -> EtcdConfig {
+        EtcdConfig {
+            endpoints,
+            ..Default::default()
+        }
+    }
+
+    pub fn uses_tls(&self) -> bool {
+        self.endpoints.iter().any(|e| e.starts_with("https://"))
+    }
+}
+
+/// An etcd user; the password never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EtcdUser {
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for EtcdUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdUser")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Validated settings of a manager.
@@ -129,6 +229,8 @@ pub struct ServeConfig {
     pub max_connections: usize,
     /// `None`: the API is open.
     pub tokens: Option<std::sync::Arc<Tokens>>,
+    /// `None`: plain HTTP.
+    pub tls: Option<KeyPair>,
 }
 
 impl Default for ServeConfig {
@@ -146,6 +248,7 @@ impl Default for ServeConfig {
             store_timeout: Duration::from_secs(3),
             max_connections: 20_000,
             tokens: None,
+            tls: None,
         }
     }
 }
@@ -197,7 +300,53 @@ impl ServeArgs {
                     .unwrap_or(PathBuf::from("cflux-data")),
             )
         } else {
-            StoreConfig::Etcd(etcd)
+            let identity = match (
+                self.etcd_cert.or(file.etcd_cert),
+                self.etcd_key.or(file.etcd_key),
+            ) {
+                (Some(cert), Some(key)) => Some(KeyPair { cert, key }),
+                (None, None) => None,
+                _ => bail!("--etcd-cert and --etcd-key go together"),
+            };
+            let password = match (
+                self.etcd_password,
+                self.etcd_password_file.or(file.etcd_password_file),
+            ) {
+                (Some(_), Some(_)) => {
+                    bail!(
+                        "give the etcd password in CFLUX_ETCD_PASSWORD or --etcd-password-file, not both"
+                    )
+                }
+                (Some(p), None) => Some(p),
+                (None, Some(path)) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+                    Some(text.lines().next().unwrap_or_default().to_string())
+                }
+                (None, None) => None,
+            };
+            let user = match (self.etcd_user.or(file.etcd_user), password) {
+                (Some(name), Some(password)) => Some(EtcdUser { name, password }),
+                (None, None) => None,
+                (Some(_), None) => bail!(
+                    "--etcd-user needs a password: --etcd-password-file or CFLUX_ETCD_PASSWORD"
+                ),
+                (None, Some(_)) => bail!("an etcd password was given without --etcd-user"),
+            };
+            StoreConfig::Etcd(EtcdConfig {
+                endpoints: etcd,
+                cacert: self.etcd_cacert.or(file.etcd_cacert),
+                identity,
+                user,
+            })
+        };
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(KeyPair { cert, key }),
+            (None, None) => None,
+            _ => bail!("--tls-cert and --tls-key go together"),
         };
         let tokens = match (self.tokens, self.token_file.or(file.token_file)) {
             (Some(_), Some(_)) => bail!("give tokens in CFLUX_TOKENS or --token-file, not both"),
@@ -213,6 +362,7 @@ impl ServeArgs {
         };
         let config = ServeConfig {
             tokens: tokens.map(std::sync::Arc::new),
+            tls,
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
             advertise: self.advertise.or(file.advertise),
             store,
@@ -281,13 +431,27 @@ impl ServeConfig {
         if self.store_timeout.is_zero() {
             bail!("--store-timeout must be positive");
         }
-        if let StoreConfig::Etcd(endpoints) = &self.store {
-            for e in endpoints {
-                if e.starts_with("https://") {
-                    bail!("--etcd {e:?}: TLS to etcd is not supported yet; use http:// endpoints");
-                }
-                if !e.starts_with("http://") {
+        if let StoreConfig::Etcd(etcd) = &self.store {
+            for e in &etcd.endpoints {
+                if !e.starts_with("http://") && !e.starts_with("https://") {
                     bail!("--etcd {e:?}: endpoints are URLs like http://127.0.0.1:2379");
+                }
+            }
+            let https = etcd.uses_tls();
+            if https && etcd.endpoints.iter().any(|e| e.starts_with("http://")) {
+                bail!("--etcd: give all endpoints as https:// or all as http://, not a mix");
+            }
+            if !https && (etcd.cacert.is_some() || etcd.identity.is_some()) {
+                bail!("--etcd-cacert/--etcd-cert are for https:// etcd endpoints");
+            }
+            if https && etcd.cacert.is_none() {
+                bail!(
+                    "https:// etcd endpoints need --etcd-cacert (the CA that signed etcd's certificates)"
+                );
+            }
+            if let Some(user) = &etcd.user {
+                if user.name.is_empty() || user.password.is_empty() {
+                    bail!("--etcd-user and its password must not be empty");
                 }
             }
         }
@@ -348,7 +512,7 @@ mod tests {
         assert_eq!(c.history, 5);
         assert_eq!(
             c.store,
-            StoreConfig::Etcd(vec!["http://127.0.0.1:2379".into()])
+            StoreConfig::Etcd(EtcdConfig::plain(vec!["http://127.0.0.1:2379".into()]))
         );
     }
 
@@ -402,7 +566,29 @@ mod tests {
                 ..Default::default()
             },
             ServeArgs {
-                etcd: vec!["https://127.0.0.1:2379".into()],
+                etcd: vec![
+                    "https://127.0.0.1:2379".into(),
+                    "http://127.0.0.1:2380".into(),
+                ],
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["http://127.0.0.1:2379".into()],
+                etcd_cacert: Some("ca.pem".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["http://127.0.0.1:2379".into()],
+                etcd_user: Some("cflux".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                etcd: vec!["http://127.0.0.1:2379".into()],
+                etcd_password: Some("secret".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_cert: Some("cert.pem".into()),
                 ..Default::default()
             },
             ServeArgs {
@@ -414,6 +600,40 @@ mod tests {
         for args in bad {
             assert!(args.clone().resolve().is_err(), "{args:?} was accepted");
         }
+    }
+
+    #[test]
+    fn etcd_tls_and_user_come_from_flags_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = dir.path().join("password");
+        std::fs::write(&password, "s3cret\n").unwrap();
+        let path = dir.path().join("cflux.toml");
+        let text = format!(
+            "etcd = \"https://127.0.0.1:2379\"\netcd-cacert = \"ca.pem\"\n\
+             etcd-cert = \"c.pem\"\netcd-key = \"c.key\"\netcd-user = \"cflux\"\n\
+             etcd-password-file = {:?}\ntls-cert = \"s.pem\"\ntls-key = \"s.key\"\n",
+            password.display().to_string()
+        );
+        std::fs::write(&path, text).unwrap();
+        let c = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let StoreConfig::Etcd(etcd) = &c.store else {
+            panic!("{:?}", c.store)
+        };
+        assert!(etcd.uses_tls());
+        assert_eq!(etcd.cacert, Some(PathBuf::from("ca.pem")));
+        assert_eq!(etcd.identity.as_ref().unwrap().key, PathBuf::from("c.key"));
+        let user = etcd.user.as_ref().unwrap();
+        assert_eq!(
+            (user.name.as_str(), user.password.as_str()),
+            ("cflux", "s3cret")
+        );
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(c.tls.unwrap().cert, PathBuf::from("s.pem"));
     }
 
     #[test]

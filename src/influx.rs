@@ -81,7 +81,7 @@ impl Row<'_> {
 
 impl Influx {
     pub fn new(url: &str, credentials: Option<(String, String)>) -> Result<Influx> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client()
             .no_proxy()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))

@@ -39,3 +39,4 @@ pub mod nodes;
 pub mod schema;
 pub mod server;
 pub mod store;
+pub mod tls;

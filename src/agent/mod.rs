@@ -38,15 +38,8 @@ pub struct AgentArgs {
         default_value = "http://127.0.0.1:8000"
     )]
     pub endpoint: Vec<String>,
-    /// Bearer token for managers started with tokens (a `node` token for
-    /// this cluster)
-    #[arg(
-        long,
-        env = "CFLUX_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub access: crate::client::Access,
     /// The local influxd's HTTP API
     #[arg(
         long,
@@ -130,7 +123,7 @@ impl AgentArgs {
         })?;
         Ok(Agent {
             cluster: self.cluster,
-            client: Client::new(self.endpoint, self.timeout, self.token.as_deref())?,
+            client: Client::new(self.endpoint, self.timeout, &self.access)?,
             influx: Influx::new(&self.influx_url, credentials)
                 .map_err(|e| CliError::Other(e.to_string()))?,
             state,

@@ -37,7 +37,14 @@ fn node(hostname: String) -> NewNode {
 impl Target {
     pub fn new(endpoint: &str, token: Option<&str>) -> Result<Target, CliError> {
         Ok(Target {
-            client: Client::new(vec![endpoint.to_string()], Duration::from_secs(30), token)?,
+            client: Client::new(
+                vec![endpoint.to_string()],
+                Duration::from_secs(30),
+                &crate::client::Access {
+                    token: token.map(str::to_string),
+                    cacert: None,
+                },
+            )?,
             headers: auth_headers(token)?,
             endpoint: endpoint.trim_end_matches('/').to_string(),
             run: format!("cflux-bench-{}-{}", std::process::id(), fastrand::u32(..)),
@@ -131,7 +138,7 @@ impl Target {
                 .map_err(fail)?;
                 let want = args.nodes;
                 let url = format!("{}/nodes/{}", self.endpoint, encode_cluster(&cluster));
-                let http = reqwest::Client::builder()
+                let http = crate::tls::http_client()
                     .no_proxy()
                     .default_headers(self.headers.clone())
                     .build()
@@ -207,7 +214,7 @@ impl Target {
         // search its bound ports on every connect, which took seconds.
         let clients = (0..parked.div_ceil(POLLS_PER_ADDRESS))
             .map(|i| {
-                let builder = reqwest::Client::builder()
+                let builder = crate::tls::http_client()
                     .no_proxy()
                     .default_headers(self.headers.clone());
                 let builder = match i {

@@ -17,7 +17,7 @@ pub mod nodes;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use crate::client::{Client, ClientError};
+use crate::client::{Access, Client, ClientError};
 use crate::config::parse_duration;
 
 /// Options shared by every client verb.
@@ -39,15 +39,8 @@ pub struct ClientArgs {
     /// Timeout of ordinary requests (not of waits)
     #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
-    /// Bearer token for a manager started with tokens
-    #[arg(
-        long,
-        global = true,
-        env = "CFLUX_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub access: Access,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,7 +69,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => 2,
+            CliError::Usage(_) | CliError::Client(ClientError::Config(_)) => 2,
             CliError::Client(ClientError::Conflict { .. }) => 3,
             CliError::Client(e) if e.is_not_found() => 4,
             CliError::NotFound(_) => 4,
@@ -94,7 +87,7 @@ impl ClientArgs {
         Ok(Client::new(
             self.endpoint.clone(),
             self.timeout,
-            self.token.as_deref(),
+            &self.access,
         )?)
     }
 }

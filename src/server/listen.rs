@@ -1,6 +1,7 @@
-//! The accept loop: one HTTP/1.1 connection task per client, with
-//! a time limit on reading request headers, the peer address for handlers
-//! (`ConnectInfo`), and a graceful stop.
+//! The accept loop: one HTTP/1.1 connection task per client (over TLS when
+//! the manager has a certificate), with a time limit on the TLS handshake and
+//! on reading request headers, the peer address for handlers (`ConnectInfo`),
+//! and a graceful stop.
 //!
 //! Written out rather than `axum::serve` because that sets no header-read
 //! timeout: a client that sends half a request line held its connection
@@ -16,13 +17,14 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers.
+/// How long a client may take to send a request's headers, and to finish a
+/// TLS handshake.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most a request line and headers may take (larger: 431), and how
 /// many headers a request may have.
@@ -37,10 +39,12 @@ retry-after: 1\r\nconnection: close\r\ncontent-length: 89\r\n\r\n\
 /// Serves `router` on `listener` until `stop` fires, then stops accepting
 /// and waits up to `grace` for open connections to finish their requests.
 /// At most `max_connections` are served at once; one more is answered 503
-/// and closed. Returns whether all finished in time.
+/// and closed. With `tls`, every connection must speak TLS. Returns whether
+/// all finished in time.
 pub async fn run(
     listener: TcpListener,
     router: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
     max_connections: usize,
     stop: CancellationToken,
     grace: Duration,
@@ -55,6 +59,7 @@ pub async fn run(
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEADER_BYTES)
         .max_headers(MAX_HEADERS);
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -78,18 +83,23 @@ pub async fn run(
             });
             continue;
         };
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request
-                .extensions_mut()
-                .insert(ConnectInfo::<SocketAddr>(peer));
-            router.clone().oneshot(request)
-        });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let (router, builder, watcher) = (router.clone(), builder.clone(), graceful.watcher());
+        let tls = tls.clone();
         tokio::spawn(async move {
-            // A client that goes away or breaks the protocol ends only its
-            // own connection.
-            let _ = connection.await;
+            // A client that goes away, stalls its handshake or breaks the
+            // protocol ends only its own connection.
+            match tls {
+                None => serve(stream, peer, router, builder, watcher).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(stream)) => serve(stream, peer, router, builder, watcher).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
             drop(slot);
         });
     }
@@ -97,4 +107,25 @@ pub async fn run(
     tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_ok()
+}
+
+/// Serves one connection's requests until it closes or the stop comes.
+async fn serve<S>(
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    builder: http1::Builder,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo::<SocketAddr>(peer));
+        router.clone().oneshot(request)
+    });
+    let _ = watcher
+        .watch(builder.serve_connection(TokioIo::new(stream), service))
+        .await;
 }

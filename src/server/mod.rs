@@ -147,7 +147,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Result<Json<serde_json::Value>, 
 pub async fn open_store(config: &ServeConfig) -> anyhow::Result<SharedStore> {
     let deadline = Deadline(config.store_timeout);
     Ok(match &config.store {
-        StoreConfig::Etcd(endpoints) => Arc::new(EtcdStore::connect(endpoints, deadline).await?),
+        StoreConfig::Etcd(etcd) => Arc::new(EtcdStore::connect(etcd, deadline).await?),
         StoreConfig::Embedded(dir) => Arc::new(EmbeddedStore::open(dir, deadline)?),
     })
 }
@@ -169,6 +169,7 @@ pub async fn serve(
              and overwrite metadata (see --token-file)"
         );
     }
+    let tls = config.tls.as_ref().map(|t| t.server_config()).transpose()?;
     let app = App::new(config, store.clone());
     let cancel = app.shutdown.clone();
 
@@ -184,6 +185,7 @@ pub async fn serve(
     ));
     tracing::info!(
         listen = %bound,
+        tls = tls.is_some(),
         advertise = %identity.bind_address,
         store = store.kind(),
         "cflux manager started"
@@ -193,6 +195,7 @@ pub async fn serve(
     let server = tokio::spawn(listen::run(
         listener,
         router(app),
+        tls,
         max_connections,
         cancel.clone(),
         GRACE,

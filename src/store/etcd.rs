@@ -3,7 +3,9 @@
 //! Each [`Store`] call maps to one etcd RPC, bounded by the store's
 //! [`Deadline`]. The connection is lazy and balanced over every endpoint
 //! given, so a manager starts while etcd is down and recovers by itself when
-//! it returns.
+//! it returns — except with a user: authenticating needs etcd at start. TLS
+//! (a private CA, optionally a client certificate) and user authentication
+//! come from [`EtcdConfig`]; an expired auth token is renewed by the client.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,9 +13,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use etcd_client::{
-    Client, Compare as EtcdCompare, CompareOp, ConnectOptions, DeleteOptions, EventType,
-    GetOptions, KvClient, LeaseClient, SortOrder, SortTarget, TxnOp, TxnOpResponse, WatchClient,
-    WatchOptions,
+    Certificate, Client, Compare as EtcdCompare, CompareOp, ConnectOptions, DeleteOptions,
+    EventType, GetOptions, Identity, KvClient, LeaseClient, SortOrder, SortTarget, TlsOptions,
+    TxnOp, TxnOpResponse, WatchClient, WatchOptions,
 };
 use futures::StreamExt;
 use tonic::Code;
@@ -23,6 +25,7 @@ use super::{
     Store, StoreError, Txn, TxnResult, WatchStream, prefix_end,
 };
 use crate::backoff::Backoff;
+use crate::config::EtcdConfig;
 
 /// Large enough for a range over every node record of a big deployment or
 /// every retained metadata version of a cluster.
@@ -81,17 +84,26 @@ impl Keepers {
 }
 
 impl EtcdStore {
-    /// Prepares a client for `endpoints` (`http://host:port`); no connection
-    /// is made until the first request.
-    pub async fn connect(endpoints: &[String], deadline: Deadline) -> anyhow::Result<EtcdStore> {
-        let options = ConnectOptions::new()
+    /// Prepares a client for `etcd`'s endpoints; without a user no
+    /// connection is made until the first request.
+    pub async fn connect(etcd: &EtcdConfig, deadline: Deadline) -> anyhow::Result<EtcdStore> {
+        let endpoints = etcd.endpoints.join(",");
+        let mut options = ConnectOptions::new()
             .with_connect_timeout(deadline.0)
             .with_timeout(deadline.0)
             .with_keep_alive(Duration::from_secs(5), deadline.0)
             .with_keep_alive_while_idle(true);
-        let client = Client::connect(endpoints, Some(options))
+        if etcd.uses_tls() {
+            options = options.with_tls(tls_options(etcd)?);
+        }
+        if let Some(user) = &etcd.user {
+            options = options
+                .with_user(&user.name, &user.password)
+                .with_auto_token_refresh(true);
+        }
+        let client = Client::connect(&etcd.endpoints, Some(options))
             .await
-            .map_err(|e| anyhow::anyhow!("etcd {}: {e}", endpoints.join(",")))?;
+            .map_err(|e| anyhow::anyhow!("etcd {endpoints}: {e}"))?;
         Ok(EtcdStore {
             kv: client.kv_client().max_decoding_message_size(MAX_MESSAGE),
             lease: client.lease_client(),
@@ -102,11 +114,44 @@ impl EtcdStore {
     }
 }
 
+/// The CA (and client certificate) of an https etcd, read from their files.
+fn tls_options(etcd: &EtcdConfig) -> anyhow::Result<TlsOptions> {
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", path.display()))
+    };
+    let Some(ca) = &etcd.cacert else {
+        anyhow::bail!(
+            "https:// etcd endpoints need --etcd-cacert (the CA that signed etcd's certificates)"
+        );
+    };
+    let mut tls =
+        TlsOptions::new().ca_certificate(Certificate::from_pem(read("--etcd-cacert", ca)?));
+    if let Some(pair) = &etcd.identity {
+        let cert = read("--etcd-cert", &pair.cert)?;
+        let key = read("--etcd-key", &pair.key)?;
+        tls = tls.identity(Identity::from_pem(cert, key));
+    }
+    Ok(tls)
+}
+
 fn map_err(e: etcd_client::Error) -> StoreError {
     match e {
         etcd_client::Error::GRpcStatus(s) => {
             if s.message().contains("requested lease not found") {
                 return StoreError::LeaseNotFound;
+            }
+            // etcd with authentication refusing this manager's credentials
+            // (none, wrong, or a role without the key prefix) is a setup
+            // problem of the manager's, not the request's: 503, saying so.
+            let msg = s.message();
+            if matches!(s.code(), Code::PermissionDenied | Code::Unauthenticated)
+                || msg.contains("user name is empty")
+                || msg.contains("authentication failed")
+            {
+                return StoreError::Unavailable(format!(
+                    "etcd refused this manager's credentials ({msg}); check --etcd-user and the \
+                     user's role (read-write on /cflux/)"
+                ));
             }
             match s.code() {
                 Code::Unavailable

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cflux::config::EtcdConfig;
 use cflux::store::etcd::EtcdStore;
 use cflux::store::{Deadline, SharedStore};
 
@@ -17,9 +18,12 @@ const RUN: Duration = Duration::from_secs(12);
 async fn store(members: &[Etcd]) -> SharedStore {
     let endpoints: Vec<String> = members.iter().map(Etcd::url).collect();
     Arc::new(
-        EtcdStore::connect(&endpoints, Deadline(Duration::from_secs(2)))
-            .await
-            .expect("etcd client"),
+        EtcdStore::connect(
+            &EtcdConfig::plain(endpoints.clone()),
+            Deadline(Duration::from_secs(2)),
+        )
+        .await
+        .expect("etcd client"),
     )
 }
 

@@ -14,5 +14,6 @@ mod generated;
 mod security;
 mod store_conformance;
 mod support;
+mod tls;
 mod verbs;
 mod watch;

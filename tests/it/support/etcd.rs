@@ -1,12 +1,16 @@
 //! Real, throwaway etcd members (Debian's `etcd-server`) on free loopback
-//! ports in temporary folders, alone or as a cluster; killed on drop.
+//! ports in temporary folders, alone or as a cluster, in plain HTTP or with
+//! TLS and client certificates; killed on drop.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+use super::Pki;
 
 pub struct Etcd {
     dir: TempDir,
@@ -15,15 +19,29 @@ pub struct Etcd {
     peer_port: u16,
     /// `--initial-cluster`: this member alone, or every member's peer URL.
     initial_cluster: String,
+    /// With TLS: the client port speaks https and requires client
+    /// certificates; health and metrics move to a plain port of their own.
+    tls: Option<(PathBuf, PathBuf, PathBuf)>,
+    metrics_port: u16,
+    extra: Vec<String>,
     child: Option<Child>,
 }
 
 impl Etcd {
     /// Starts a single-member cluster and waits until it is healthy.
     pub fn start() -> Etcd {
+        Etcd::start_with(None, &[])
+    }
+
+    /// [`Etcd::start`] serving clients over TLS with `pki`'s server
+    /// certificate (and requiring its client certificate), and/or with
+    /// `extra` command-line options.
+    pub fn start_with(pki: Option<&Pki>, extra: &[&str]) -> Etcd {
         let mut last_error = String::new();
         for _ in 0..3 {
             let mut etcd = Etcd::member("t");
+            etcd.tls = pki.map(|p| (p.ca.clone(), p.server_cert.clone(), p.server_key.clone()));
+            etcd.extra = extra.iter().map(|s| s.to_string()).collect();
             etcd.initial_cluster = format!("t={}", etcd.peer_url());
             match etcd.spawn() {
                 Ok(()) => return etcd,
@@ -57,6 +75,9 @@ impl Etcd {
             client_port: super::free_port(),
             peer_port: super::free_port(),
             initial_cluster: String::new(),
+            tls: None,
+            metrics_port: super::free_port(),
+            extra: Vec::new(),
             child: None,
         }
     }
@@ -72,7 +93,8 @@ impl Etcd {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.client_port)
     }
 
     fn spawn(&mut self) -> Result<(), String> {
@@ -83,6 +105,14 @@ impl Etcd {
     fn launch(&mut self) {
         let client = self.url();
         let peer = self.peer_url();
+        let metrics = format!("http://127.0.0.1:{}", self.metrics_port);
+        let mut tls_args: Vec<std::ffi::OsString> = Vec::new();
+        if let Some((ca, cert, key)) = &self.tls {
+            tls_args.extend(["--trusted-ca-file".into(), ca.into()]);
+            tls_args.extend(["--cert-file".into(), cert.into()]);
+            tls_args.extend(["--key-file".into(), key.into()]);
+            tls_args.push("--client-cert-auth".into());
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -104,6 +134,9 @@ impl Etcd {
                 &peer,
             ])
             .args(["--initial-cluster", &self.initial_cluster])
+            .args(["--listen-metrics-urls", &metrics])
+            .args(&tls_args)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -144,9 +177,9 @@ impl Etcd {
         self.get("/health").is_some_and(|b| b.contains("\"true\""))
     }
 
-    /// A plain HTTP GET on the client port (health, metrics).
+    /// A plain HTTP GET of health or metrics, on the metrics port.
     pub fn get(&self, path: &str) -> Option<String> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.client_port)).ok()?;
+        let mut s = TcpStream::connect(("127.0.0.1", self.metrics_port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
         write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
         let mut out = String::new();

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cflux::config::{ServeConfig, StoreConfig};
+use cflux::config::{EtcdConfig, ServeConfig, StoreConfig};
 use cflux::store::embedded::EmbeddedStore;
 use cflux::store::etcd::EtcdStore;
 use cflux::store::{Deadline, SharedStore};
@@ -71,7 +71,7 @@ impl TestStore {
         let mut c = test_config();
         c.store = match &self.backend {
             Backend::Embedded(dir) => StoreConfig::Embedded(dir.path().to_path_buf()),
-            Backend::Etcd(e) => StoreConfig::Etcd(vec![e.url()]),
+            Backend::Etcd(e) => StoreConfig::Etcd(EtcdConfig::plain(vec![e.url()])),
         };
         c
     }
@@ -80,9 +80,12 @@ impl TestStore {
 /// A new client of `etcd` (as another manager process would have).
 pub async fn etcd_store(etcd: &Etcd) -> SharedStore {
     Arc::new(
-        EtcdStore::connect(&[etcd.url()], Deadline(Duration::from_secs(2)))
-            .await
-            .expect("etcd client"),
+        EtcdStore::connect(
+            &EtcdConfig::plain(vec![etcd.url()]),
+            Deadline(Duration::from_secs(2)),
+        )
+        .await
+        .expect("etcd client"),
     )
 }
 

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod etcd;
 pub mod influxd;
 pub mod manager;
+pub mod pki;
 pub mod process;
 
 use std::net::TcpListener;
@@ -14,6 +15,7 @@ pub use agent::Agent;
 pub use etcd::Etcd;
 pub use influxd::Influxd;
 pub use manager::{Backend, Manager, TestStore, test_config};
+pub use pki::Pki;
 pub use process::Running;
 
 /// Sends SIGTERM to a child process, as systemd or Ctrl-C would stop it.
@@ -52,7 +54,7 @@ pub async fn eventually(within: Duration, what: &str, mut check: impl AsyncFnMut
 /// An HTTP client without a connection pool surprise: no proxy, a timeout
 /// generous enough for long polls.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    cflux::tls::http_client()
         .no_proxy()
         .timeout(Duration::from_secs(60))
         .build()
