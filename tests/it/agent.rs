@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use cflux::schema::Schema;
 use serde_json::Value;
 
-use crate::support::{Agent, Influxd, Manager, TestStore};
+use crate::support::{Agent, Etcd, Influxd, Manager, ServeProcess, TestStore};
 
 /// Waits until `check` holds, showing the agents' logs if it never does.
 async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bool) {
@@ -342,4 +342,85 @@ async fn statement_errors_inside_http_200_are_errors() {
     client.converge(&want).await.unwrap();
     assert_eq!(client.converge(&want).await.unwrap(), Vec::<String>::new());
     assert_eq!(i.databases().await, ["d"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agents_fail_over_when_their_manager_is_killed() {
+    let etcd = tokio::task::spawn_blocking(Etcd::start).await.unwrap();
+    let ttl = ["--node-ttl", "3s"];
+    let (mut a, b) = tokio::join!(
+        ServeProcess::start(&etcd, &ttl),
+        ServeProcess::start(&etcd, &ttl)
+    );
+    // Both agents talk to `a` first and know `b`.
+    let endpoints = format!("{},{}", a.url, b.url);
+    let states = tempfile::tempdir().unwrap();
+    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
+    let a1 = Agent::start(&endpoints, "c", &i1.url(), &states.path().join("a1"));
+    let a2 = Agent::start(&endpoints, "c", &i2.url(), &states.path().join("a2"));
+    let agents = [&a1, &a2];
+    let nodes = [&i1, &i2];
+    let listed = async |url: &str| -> Vec<(u64, bool)> {
+        let reply = crate::support::http()
+            .get(format!("{url}/nodes/c"))
+            .send()
+            .await
+            .unwrap();
+        let list = crate::support::Reply::from(reply).await.json();
+        let list = list.as_array().expect("a list of nodes").clone();
+        let mut ids: Vec<(u64, bool)> = list
+            .iter()
+            .map(|n| (n["id"].as_u64().unwrap(), n["alive"].as_bool().unwrap()))
+            .collect();
+        ids.sort();
+        ids
+    };
+
+    i1.query(r#"CREATE DATABASE "before""#).await;
+    until("`before` on both nodes", &agents, async || {
+        all_have(&nodes, |s| s.databases.contains_key("before")).await
+    })
+    .await;
+    let members = listed(&b.url).await;
+    assert_eq!(members.len(), 2, "{members:?}");
+
+    // The manager both agents use dies without a word.
+    a.sigkill();
+    i2.query(r#"CREATE DATABASE "after""#).await;
+    i1.query(r#"CREATE RETENTION POLICY "month" ON "before" DURATION 30d REPLICATION 1"#)
+        .await;
+    until("both changes on both nodes, through b", &agents, async || {
+        all_have(&nodes, |s| {
+            s.databases.contains_key("after") && has_policy(s, "before", "month")
+        })
+        .await
+    })
+    .await;
+
+    // Heartbeats moved to `b` too: past the TTL both nodes are still the
+    // same two ids, alive.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after: Vec<(u64, bool)> = listed(&b.url).await;
+    assert_eq!(after, members, "same nodes, still alive");
+    assert!(after.iter().all(|(_, alive)| *alive), "{after:?}");
+
+    // No version was lost or skipped: the history is contiguous.
+    let history = crate::support::http()
+        .get(format!("{}/clusters/c/history", b.url))
+        .send()
+        .await
+        .unwrap();
+    let history = crate::support::Reply::from(history).await.json();
+    let mut versions: Vec<u64> = history
+        .as_array()
+        .expect("a list of versions")
+        .iter()
+        .map(|v| v["version"].as_u64().unwrap())
+        .collect();
+    versions.sort();
+    assert!(versions.len() >= 3, "{versions:?}");
+    assert!(
+        versions.windows(2).all(|w| w[1] == w[0] + 1),
+        "versions not contiguous: {versions:?}"
+    );
 }

@@ -8,7 +8,7 @@ use cflux::store::embedded::EmbeddedStore;
 use cflux::store::{Deadline, SharedStore};
 
 use crate::support::manager::etcd_store;
-use crate::support::{Manager, TestStore, eventually};
+use crate::support::{Manager, ServeProcess, TestStore, eventually};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_embedded_store_survives_a_restart() {
@@ -293,70 +293,12 @@ async fn polls_of_vanished_clients_give_their_connections_back() {
     .await;
 }
 
-/// A `cflux serve` process on etcd, killed when dropped.
-struct ServeProcess {
-    child: std::process::Child,
-    url: String,
-}
-
-impl ServeProcess {
-    async fn start(etcd: &crate::support::Etcd) -> ServeProcess {
-        let port = crate::support::free_port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--etcd", &etcd.url()])
-            .env("CFLUX_LOG", "warn")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let ready = format!("{url}/readyz");
-        eventually(
-            Duration::from_secs(10),
-            "cflux serve to be ready",
-            async || {
-                crate::support::http()
-                    .get(&ready)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200)
-            },
-        )
-        .await;
-        ServeProcess { child, url }
-    }
-
-    async fn write(&self, cluster: &str, base: u64, body: &'static str) {
-        let r = crate::support::http()
-            .post(format!("{}/clusters/{cluster}/versions/{base}", self.url))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "write on {}", self.url);
-    }
-
-    fn sigkill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn meta_watch_fails_over_when_a_manager_is_killed() {
     const LINE: Duration = Duration::from_secs(15);
     let etcd = crate::support::Etcd::start();
-    let mut a = ServeProcess::start(&etcd).await;
-    let b = ServeProcess::start(&etcd).await;
+    let mut a = ServeProcess::start(&etcd, &[]).await;
+    let b = ServeProcess::start(&etcd, &[]).await;
     a.write("f", 0, "one").await;
     let watch =
         crate::support::Running::start(&format!("{},{}", a.url, b.url), &["meta", "watch", "f"]);

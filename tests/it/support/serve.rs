@@ -1,0 +1,66 @@
+//! `cflux serve` as a real child process on a shared etcd, for the tests
+//! that kill a manager the way a crash would.
+
+use std::time::Duration;
+
+/// A `cflux serve` process on etcd, killed when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl ServeProcess {
+    /// `cflux serve --etcd …` on a free port with `extra` options, ready.
+    pub async fn start(etcd: &super::Etcd, extra: &[&str]) -> ServeProcess {
+        let port = crate::support::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--etcd", &etcd.url()])
+            .args(extra)
+            .env("CFLUX_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let ready = format!("{url}/readyz");
+        super::eventually(
+            Duration::from_secs(10),
+            "cflux serve to be ready",
+            async || {
+                super::http()
+                    .get(&ready)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            },
+        )
+        .await;
+        ServeProcess { child, url }
+    }
+
+    /// Writes `body` as the version after `base`; it must succeed.
+    pub async fn write(&self, cluster: &str, base: u64, body: &'static str) {
+        let r = super::http()
+            .post(format!("{}/clusters/{cluster}/versions/{base}", self.url))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "write on {}", self.url);
+    }
+
+    /// SIGKILL: no deregistration, no goodbye.
+    pub fn sigkill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
