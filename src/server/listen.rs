@@ -50,6 +50,11 @@ pub async fn run(
     grace: Duration,
 ) -> bool {
     let slots = Arc::new(Semaphore::new(max_connections));
+    tokio::spawn(super::trim::run(
+        slots.clone(),
+        max_connections,
+        stop.clone(),
+    ));
     // HTTP/1.1 only: every client cflux knows speaks it, and hyper-util's
     // HTTP/1-or-2 server cost more memory per connection (scripts/bench:
     // 238 MiB with 10,000 parked polls, against 166 MB with this one).

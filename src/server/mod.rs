@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod listen;
 mod nodes;
+mod trim;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -389,12 +389,16 @@ async fn agents_fail_over_when_their_manager_is_killed() {
     i2.query(r#"CREATE DATABASE "after""#).await;
     i1.query(r#"CREATE RETENTION POLICY "month" ON "before" DURATION 30d REPLICATION 1"#)
         .await;
-    until("both changes on both nodes, through b", &agents, async || {
-        all_have(&nodes, |s| {
-            s.databases.contains_key("after") && has_policy(s, "before", "month")
-        })
-        .await
-    })
+    until(
+        "both changes on both nodes, through b",
+        &agents,
+        async || {
+            all_have(&nodes, |s| {
+                s.databases.contains_key("after") && has_policy(s, "before", "month")
+            })
+            .await
+        },
+    )
     .await;
 
     // Heartbeats moved to `b` too: past the TTL both nodes are still the

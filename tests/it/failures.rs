@@ -337,3 +337,71 @@ async fn meta_watch_fails_over_when_a_manager_is_killed() {
         "no version repeated"
     );
 }
+
+/// Resident memory (MiB) and open file descriptors of process `pid`.
+fn footprint(pid: u32) -> (f64, usize) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    (kib / 1024.0, fds)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_and_descriptors_return_after_clients_vanish() {
+    use tokio::io::AsyncWriteExt;
+    const POLLS: usize = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let manager = ServeProcess::embedded(dir.path()).await;
+    let pid = manager.pid();
+    let addr = manager.url.trim_start_matches("http://").to_string();
+    for _ in 0..20 {
+        crate::support::http()
+            .get(format!("{}/nodes", manager.url))
+            .send()
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (base_mib, base_fds) = footprint(pid);
+
+    let mut clients = Vec::new();
+    for _ in 0..POLLS {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /clusters/vanish/versions/0?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        clients.push(s);
+    }
+    eventually(Duration::from_secs(20), "the polls to park", async || {
+        footprint(pid).1 >= base_fds + POLLS
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (peak_mib, _) = footprint(pid);
+    drop(clients);
+    // Descriptors come back exactly; of the memory the polls took, at most
+    // a quarter may stay (allocator caches), not the peak for good.
+    let mut last = (0.0, 0);
+    let back = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            last = footprint(pid);
+            if last.1 == base_fds && last.0 - base_mib <= (peak_mib - base_mib) / 4.0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    eprintln!(
+        "footprint: {base_mib:.1} MiB / {base_fds} fds at rest, {peak_mib:.1} MiB with {POLLS} \
+         parked polls, {:.1} MiB / {} fds after their clients vanished",
+        last.0, last.1
+    );
+    assert!(back.is_ok(), "did not return to baseline: {last:?}");
+}

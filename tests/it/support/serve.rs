@@ -12,10 +12,19 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// `cflux serve --etcd …` on a free port with `extra` options, ready.
     pub async fn start(etcd: &super::Etcd, extra: &[&str]) -> ServeProcess {
+        ServeProcess::with_args(&["--etcd", &etcd.url()], extra).await
+    }
+
+    /// `cflux serve` on the embedded store in `dir`.
+    pub async fn embedded(dir: &std::path::Path) -> ServeProcess {
+        ServeProcess::with_args(&["--data-dir", &dir.display().to_string()], &[]).await
+    }
+
+    async fn with_args(store: &[&str], extra: &[&str]) -> ServeProcess {
         let port = crate::support::free_port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--etcd", &etcd.url()])
+            .args(store)
             .args(extra)
             .env("CFLUX_LOG", "warn")
             .stdin(std::process::Stdio::null())
@@ -49,6 +58,10 @@ impl ServeProcess {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "write on {}", self.url);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no deregistration, no goodbye.
