@@ -5,7 +5,8 @@
 //!
 //! What every route shares is added here rather than on each handler: the
 //! optional bearer token with its `401`/`403` answers (not on the open paths
-//! of [`super::auth::OPEN`]) and the `Server-Timing` header.
+//! of [`super::auth::OPEN`]), the `Server-Timing` header, and `Retry-After`
+//! on `503`.
 
 use std::sync::OnceLock;
 
@@ -92,6 +93,10 @@ impl Modify for Shared {
                 "app;dur=MS: the time the manager spent on the request",
             ))
             .build();
+        let retry = HeaderBuilder::new()
+            .schema(u64::schema())
+            .description(Some("Seconds to wait before trying again: 1"))
+            .build();
         for (path, item) in doc.paths.paths.iter_mut() {
             let open = OPEN.contains(&path.as_str());
             for op in [
@@ -130,9 +135,12 @@ impl Modify for Shared {
                         .responses
                         .insert("403".into(), RefOr::T(forbidden));
                 }
-                for response in op.responses.responses.values_mut() {
+                for (status, response) in op.responses.responses.iter_mut() {
                     if let RefOr::T(r) = response {
                         r.headers.insert("server-timing".into(), timing.clone());
+                        if status == "503" {
+                            r.headers.insert("retry-after".into(), retry.clone());
+                        }
                     }
                 }
             }
