@@ -99,7 +99,7 @@ impl Doc {
 }
 
 /// A version without its body, as `GET /clusters/{c}/history` lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct VersionInfo {
     pub version: u64,

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::leases::{LeasePool, held_ttl};
 use self::record::Record;
-pub use self::record::{Node, Registration};
+pub use self::record::{Node, Registration, check_text};
 use crate::error::{Error, Result, now_ms};
 use crate::ids::Ids;
 use crate::keys;

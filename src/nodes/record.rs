@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::{Error, Result, rfc3339};
 use crate::store::KeyValue;
@@ -52,10 +53,11 @@ impl Registration {
     }
 }
 
-fn check_text(field: &str, value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > 255 {
+/// Checks a text field: 1 to 255 characters, no spaces or control characters.
+pub fn check_text(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() || value.chars().count() > 255 {
         return Err(Error::Invalid(format!(
-            "{field}: 1 to 255 bytes are needed"
+            "{field}: 1 to 255 characters are needed"
         )));
     }
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -87,7 +89,7 @@ pub(super) struct Record {
 }
 
 /// A node as the API shows it. Managers use the same shape without `cluster`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Node {
     pub id: u64,

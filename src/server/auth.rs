@@ -1,5 +1,6 @@
 //! The token check in front of every route when the manager has tokens
-//! (see [`crate::auth`]); the health checks stay open for load balancers.
+//! (see [`crate::auth`]); the health checks stay open for load balancers,
+//! and the API's description for clients.
 
 use std::sync::Arc;
 
@@ -12,12 +13,15 @@ use super::App;
 use super::error::ApiError;
 use crate::auth;
 
+/// The paths answered without a token.
+pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
+
 pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let Some(tokens) = &app.config.tokens else {
         return next.run(request).await;
     };
     let path = request.uri().path();
-    if path == "/healthz" || path == "/readyz" {
+    if OPEN.contains(&path) {
         return next.run(request).await;
     }
     let presented = request

@@ -12,11 +12,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::App;
-use super::error::ApiError;
-use super::extract::{PathArgs, body};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ClusterPath, PathArgs, VersionPath, WritePath, body};
+use super::openapi::{Blob, Stored};
 use crate::hub::Waited;
 use crate::meta::{Doc, OCTET_STREAM, VersionInfo, WriteOutcome};
 
@@ -24,7 +25,7 @@ use crate::meta::{Doc, OCTET_STREAM, VersionInfo, WriteOutcome};
 pub const VERSION: &str = "version";
 
 /// One entry of `GET /clusters`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ClusterView {
     pub cluster: String,
@@ -35,6 +36,29 @@ pub struct ClusterView {
     pub written_at: Option<String>,
     pub nodes: u64,
     pub alive: u64,
+}
+
+/// The answer to a metadata write.
+#[derive(Serialize, ToSchema)]
+pub struct Written {
+    cluster: String,
+    /// The version now stored.
+    version: u64,
+}
+
+/// The query of a metadata read.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
+pub struct WaitQuery {
+    /// How long to wait for a newer version: seconds (`30`) or a duration
+    /// (`30s`, `1m`, `1h30m`); the manager's default when left out, its
+    /// `--max-wait` at most.
+    #[param(
+        pattern = r"^([0-9]+|([0-9]+ ?(ns|us|ms|s|m|h|d) ?)+)$",
+        example = "30s"
+    )]
+    wait: Option<String>,
 }
 
 fn version_header(version: u64) -> (header::HeaderName, HeaderValue) {
@@ -64,6 +88,26 @@ fn doc_response(status: StatusCode, doc: Option<&Doc>) -> Response {
         .into_response()
 }
 
+/// Stores version `{version}+1` if `{version}` is the newest; otherwise
+/// answers `409` with the newest version.
+#[utoipa::path(post, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
+    params(WritePath),
+    request_body(description = "The metadata: any bytes, stored with their Content-Type (application/octet-stream when none is sent).",
+        content(
+            (Blob = "application/octet-stream"),
+            (serde_json::Value = "application/json"),
+            (String = "text/plain"),
+        )),
+    responses(
+        (status = 200, description = "Stored as the next version", body = Written,
+            headers(("version" = u64, description = "The version now stored"))),
+        (status = 400, description = "Bad path or version", body = ErrorBody),
+        (status = 409, description = "`{version}` is not the newest: the newest, as a read returns it",
+            content_type = "*/*", body = Stored,
+            headers(("version" = u64, description = "The newest version (0: none)"))),
+        (status = 413, description = "Over the manager's --max-meta-bytes", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn write(
     State(app): State<Arc<App>>,
     args: PathArgs,
@@ -99,7 +143,10 @@ pub async fn write(
             Ok((
                 StatusCode::OK,
                 [version_header(version)],
-                Json(json!({"cluster": args.cluster, "version": version})),
+                Json(Written {
+                    cluster: args.cluster,
+                    version,
+                }),
             )
                 .into_response())
         }
@@ -114,7 +161,17 @@ fn wait_param(app: &App, query: Option<&str>) -> Result<Duration, ApiError> {
         if k == "wait" {
             wait = match v.parse::<u64>() {
                 Ok(secs) => Duration::from_secs(secs),
-                Err(_) => crate::config::parse_duration(&v).map_err(ApiError::bad_request)?,
+                // Longer than any duration: the longest wait allowed.
+                Err(_) if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() => Duration::MAX,
+                Err(_) => match humantime::parse_duration(v.trim()) {
+                    Ok(d) => d,
+                    Err(humantime::DurationError::NumberOverflow) => Duration::MAX,
+                    Err(e) => {
+                        return Err(ApiError::bad_request(format!(
+                            "wait: {v:?} is not a duration like 30, 15s, 500ms or 1h30m: {e}"
+                        )));
+                    }
+                },
             };
         }
     }
@@ -138,6 +195,17 @@ fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 /// The long poll: answers at once when the stored version differs from the
 /// one asked about, otherwise when the next version is stored, or `204`
 /// after the wait.
+#[utoipa::path(get, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
+    params(VersionPath, WaitQuery),
+    responses(
+        (status = 200, description = "The stored metadata, whose version differs from `{version}` (an empty body and version 0 when there is none)",
+            content_type = "*/*", body = Stored,
+            headers(("version" = u64, description = "The version of the body"))),
+        (status = 204, description = "No newer version within the wait",
+            headers(("version" = u64, description = "`{version}` again"))),
+        (status = 400, description = "Bad path or wait", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn read(
     State(app): State<Arc<App>>,
     args: PathArgs,
@@ -156,6 +224,16 @@ pub async fn read(
     })
 }
 
+/// The newest metadata of a cluster.
+#[utoipa::path(get, path = "/clusters/{cluster}", tag = "metadata", params(ClusterPath),
+    responses(
+        (status = 200, description = "The newest metadata, with its Content-Type",
+            content_type = "*/*", body = Stored,
+            headers(("version" = u64, description = "Its version"))),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 404, description = "The cluster has no metadata", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn latest(State(app): State<Arc<App>>, args: PathArgs) -> Result<Response, ApiError> {
     match app.meta.current(&args.cluster).await? {
         (Some(doc), _) => Ok(doc_response(StatusCode::OK, Some(&doc))),
@@ -167,6 +245,13 @@ pub async fn latest(State(app): State<Arc<App>>, args: PathArgs) -> Result<Respo
     }
 }
 
+/// The retained versions of a cluster's metadata, without bodies.
+#[utoipa::path(get, path = "/clusters/{cluster}/history", tag = "metadata", params(ClusterPath),
+    responses(
+        (status = 200, description = "Retained versions, oldest first (none for an unknown cluster)", body = Vec<VersionInfo>),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn history(
     State(app): State<Arc<App>>,
     args: PathArgs,
@@ -174,6 +259,17 @@ pub async fn history(
     Ok(Json(app.meta.history(&args.cluster).await?))
 }
 
+/// One retained version of a cluster's metadata.
+#[utoipa::path(get, path = "/clusters/{cluster}/history/{version}", tag = "metadata",
+    params(VersionPath),
+    responses(
+        (status = 200, description = "That version, with its Content-Type",
+            content_type = "*/*", body = Stored,
+            headers(("version" = u64, description = "Its version"))),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 404, description = "That version is not retained", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn history_version(
     State(app): State<Arc<App>>,
     args: PathArgs,
@@ -192,6 +288,11 @@ pub async fn history_version(
 }
 
 /// Every cluster with metadata or nodes.
+#[utoipa::path(get, path = "/clusters", tag = "metadata",
+    responses(
+        (status = 200, description = "One entry per cluster, by name", body = Vec<ClusterView>),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
 pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<ClusterView>>, ApiError> {
     let (heads, nodes) = tokio::try_join!(app.meta.heads(), app.registry.list_all())?;
     let mut clusters: BTreeMap<String, ClusterView> = BTreeMap::new();

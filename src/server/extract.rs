@@ -5,11 +5,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
+use utoipa::IntoParams;
 
 use super::error::ApiError;
 
-/// Longest cluster name, in bytes.
-pub const MAX_CLUSTER_BYTES: usize = 128;
+/// Longest cluster name, in characters (as JSON Schema's `maxLength` counts).
+pub const MAX_CLUSTER_CHARS: usize = 128;
 
 /// The path parameters of a route: `{cluster}`, `{id}`, `{version}`.
 #[derive(Debug, Default)]
@@ -39,12 +40,81 @@ impl<S: Send + Sync> FromRequestParts<S> for PathArgs {
     }
 }
 
+// The path parameters as the OpenAPI document describes them; requests are
+// parsed by `PathArgs`, whose rules these repeat.
+
+/// `{cluster}`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
+pub struct ClusterPath {
+    /// The cluster: 1 to 128 characters without control characters,
+    /// percent-encoded in the path (`a%2Fb` is the cluster `a/b`).
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+    )]
+    cluster: String,
+}
+
+/// `{cluster}/{id}`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
+pub struct NodePath {
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+    )]
+    /// The cluster, as in `/nodes/{cluster}`.
+    cluster: String,
+    /// The node id the manager assigned at registration.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    id: u64,
+}
+
+/// `{cluster}/…/{version}`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
+pub struct VersionPath {
+    /// The cluster, as in `/clusters/{cluster}`.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+    )]
+    cluster: String,
+    /// A metadata version; `0` means none yet.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    version: u64,
+}
+
+/// `{cluster}/versions/{version}` of a write, whose next version must fit too.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
+pub struct WritePath {
+    /// The cluster, as in `/clusters/{cluster}`.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+    )]
+    cluster: String,
+    /// The version the writer last read (`0`: none yet).
+    #[param(minimum = 0, maximum = 9223372036854775806_i64)]
+    version: u64,
+}
+
 /// Checks a percent-decoded cluster name.
 pub fn cluster_name(name: &str) -> Result<String, ApiError> {
-    if name.is_empty() || name.len() > MAX_CLUSTER_BYTES {
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_CLUSTER_CHARS {
         return Err(ApiError::bad_request(format!(
-            "cluster names are 1 to {MAX_CLUSTER_BYTES} bytes; got {}",
-            name.len()
+            "cluster names are 1 to {MAX_CLUSTER_CHARS} characters; got {chars}"
         )));
     }
     if name.chars().any(char::is_control) {

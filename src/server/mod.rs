@@ -10,20 +10,21 @@ mod auth;
 mod clusters;
 mod error;
 mod extract;
+mod health;
 mod listen;
 mod nodes;
+pub mod openapi;
 mod trim;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -82,8 +83,9 @@ impl App {
 pub fn router(app: Arc<App>) -> Router {
     let meta_limit = DefaultBodyLimit::max(app.config.max_meta_bytes as usize);
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/openapi.json", get(openapi::serve))
         .route("/nodes", get(nodes::list_all))
         .route(
             "/nodes/{cluster}",
@@ -131,17 +133,6 @@ async fn server_timing(request: axum::extract::Request, next: axum::middleware::
         response.headers_mut().insert("server-timing", v);
     }
     response
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
-}
-
-async fn readyz(State(app): State<Arc<App>>) -> Result<Json<serde_json::Value>, ApiError> {
-    app.managers.store_ready().await?;
-    Ok(Json(
-        json!({"status": "ready", "store": app.managers.store_kind()}),
-    ))
 }
 
 /// Opens the store the configuration names.

@@ -11,6 +11,7 @@ mod binary;
 mod failures;
 mod faults;
 mod generated;
+mod openapi;
 mod security;
 mod store_conformance;
 mod support;
