@@ -33,24 +33,9 @@ async fn https_manager(pki: &Pki) -> (TestStore, Manager, String) {
     (t, m, endpoint)
 }
 
-/// Runs the `cflux` binary with `args` and returns (exit code, stdout, stderr).
 async fn cflux(args: Vec<String>) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let out = assert_cmd::Command::cargo_bin("cflux")
-            .unwrap()
-            .args(&args)
-            .env_remove("CFLUX_TOKEN")
-            .env_remove("CFLUX_CACERT")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    })
-    .await
-    .unwrap()
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::support::run_cflux(&args, &[], b"").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,31 +1,11 @@
 //! The client verbs, run as the `cflux` binary against a real manager.
 
-use assert_cmd::Command;
-
 use crate::support::{Manager, TestStore};
 
 /// Runs `cflux ARGS` against `m` with `stdin`; returns (exit code, stdout, stderr).
 async fn cflux(m: &Manager, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     let endpoint = format!("http://{}", m.addr);
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let stdin = stdin.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let out = Command::cargo_bin("cflux")
-            .unwrap()
-            .args(&args)
-            .env("CFLUX_ENDPOINT", endpoint)
-            .env_remove("NO_COLOR")
-            .write_stdin(stdin)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    })
-    .await
-    .unwrap()
+    crate::support::run_cflux(args, &[("CFLUX_ENDPOINT", &endpoint)], stdin).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -29,6 +29,30 @@ pub fn sigterm(pid: u32) {
     assert!(sent.success(), "kill -TERM {pid}");
 }
 
+/// Runs the `cflux` binary with `args`, the environment variables `env`
+/// (no token, CA or NO_COLOR from the caller's environment) and `stdin`; returns
+/// (exit code, stdout, stderr).
+pub async fn run_cflux(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> (i32, String, String) {
+    let mut command = assert_cmd::Command::cargo_bin("cflux").expect("the cflux binary");
+    command
+        .args(args)
+        .env_remove("CFLUX_TOKEN")
+        .env_remove("CFLUX_CACERT")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .write_stdin(stdin.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let out = command.output().expect("run cflux");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .expect("cflux run")
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
