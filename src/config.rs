@@ -78,20 +78,10 @@ pub struct ServeArgs {
     #[arg(long, env = "CFLUX_TOKENS", hide = true, hide_env_values = true)]
     pub tokens: Option<String>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
-    #[arg(
-        long,
-        env = "CFLUX_TLS_CERT",
-        value_name = "FILE",
-        requires = "tls_key"
-    )]
+    #[arg(long, env = "CFLUX_TLS_CERT", value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
     /// Private key of --tls-cert (PEM)
-    #[arg(
-        long,
-        env = "CFLUX_TLS_KEY",
-        value_name = "FILE",
-        requires = "tls_cert"
-    )]
+    #[arg(long, env = "CFLUX_TLS_KEY", value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
     /// CA (PEM) that signed etcd's certificates; required with https://
     /// endpoints
@@ -99,20 +89,10 @@ pub struct ServeArgs {
     pub etcd_cacert: Option<PathBuf>,
     /// Client certificate (PEM) for etcd members that require one; needs
     /// --etcd-key
-    #[arg(
-        long,
-        env = "CFLUX_ETCD_CERT",
-        value_name = "FILE",
-        requires = "etcd_key"
-    )]
+    #[arg(long, env = "CFLUX_ETCD_CERT", value_name = "FILE")]
     pub etcd_cert: Option<PathBuf>,
     /// Private key of --etcd-cert (PEM)
-    #[arg(
-        long,
-        env = "CFLUX_ETCD_KEY",
-        value_name = "FILE",
-        requires = "etcd_cert"
-    )]
+    #[arg(long, env = "CFLUX_ETCD_KEY", value_name = "FILE")]
     pub etcd_key: Option<PathBuf>,
     /// etcd user, for an etcd with authentication enabled; the password
     /// comes from --etcd-password-file or CFLUX_ETCD_PASSWORD
