@@ -1,16 +1,21 @@
 //! TLS in one place: the crypto provider (ring, the one tonic already builds
-//! for etcd), the manager's server certificate, and the HTTP clients' trust.
+//! for etcd), the manager's server certificate (reloaded when its files
+//! change), and the HTTP clients' trust.
 //!
 //! Every `reqwest` client of the crate is built through [`http_client`]:
 //! reqwest is compiled without a provider of its own and refuses to build a
 //! client before one is installed.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once, RwLock};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow, bail};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use tokio_util::sync::CancellationToken;
 
 /// Installs ring as the process's default rustls provider (once; later
 /// calls and a provider installed by someone else are fine).
@@ -51,10 +56,9 @@ pub struct KeyPair {
 }
 
 impl KeyPair {
-    /// Reads both files (PEM), so that a bad path or a key that does not
-    /// fit the certificate stops the manager at start.
-    pub fn server_config(&self) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-        install_provider();
+    /// Reads both files (PEM) and checks that the key belongs to the
+    /// certificate.
+    fn load(&self) -> anyhow::Result<Arc<CertifiedKey>> {
         let chain = CertificateDer::pem_file_iter(&self.cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
             .map_err(|e| anyhow!("--tls-cert {}: {e}", self.cert.display()))?;
@@ -63,12 +67,89 @@ impl KeyPair {
         }
         let key = PrivateKeyDer::from_pem_file(&self.key)
             .map_err(|e| anyhow!("--tls-key {}: {e}", self.key.display()))?;
+        let provider = rustls::crypto::ring::default_provider();
+        let certified = CertifiedKey::from_der(chain, key, &provider)
+            .map_err(|e| anyhow!("--tls-cert/--tls-key: {e}"))?;
+        Ok(Arc::new(certified))
+    }
+
+    /// When either file last changed (`None` if it cannot be read now).
+    fn stamp(&self) -> Option<(SystemTime, SystemTime)> {
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        Some((modified(&self.cert)?, modified(&self.key)?))
+    }
+
+    /// A server configuration presenting this pair, and the handle that
+    /// reloads it. Reading fails here, so a bad path or a key that does not
+    /// fit the certificate stops the manager at start.
+    pub fn server_config(&self) -> anyhow::Result<(Arc<rustls::ServerConfig>, Arc<ServerCert>)> {
+        install_provider();
+        let cert = Arc::new(ServerCert {
+            pair: self.clone(),
+            stamp: Mutex::new(self.stamp()),
+            current: RwLock::new(self.load()?),
+        });
         let mut config = rustls::ServerConfig::builder()
             .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|e| anyhow!("--tls-cert/--tls-key: {e}"))?;
+            .with_cert_resolver(cert.clone());
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Arc::new(config))
+        Ok((Arc::new(config), cert))
+    }
+}
+
+/// The certificate a server presents, replaced when its files change, so
+/// that a renewed certificate (certbot, cert-manager) is used without a
+/// restart.
+#[derive(Debug)]
+pub struct ServerCert {
+    pair: KeyPair,
+    stamp: Mutex<Option<(SystemTime, SystemTime)>>,
+    current: RwLock<Arc<CertifiedKey>>,
+}
+
+impl ResolvesServerCert for ServerCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.current
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        )
+    }
+}
+
+impl ServerCert {
+    /// Loads the files again if they changed since the last look. A pair
+    /// that does not load (half written, a key of another certificate)
+    /// leaves the current one in place and is tried again next time.
+    /// Returns whether a new certificate is now presented.
+    pub fn reload_if_changed(&self) -> anyhow::Result<bool> {
+        let stamp = self.pair.stamp();
+        let mut seen = self.stamp.lock().unwrap_or_else(|e| e.into_inner());
+        if stamp.is_none() || stamp == *seen {
+            return Ok(false);
+        }
+        let fresh = self.pair.load()?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        *seen = stamp;
+        Ok(true)
+    }
+
+    /// Looks at the files every `every` until `stop` fires.
+    pub async fn watch(self: Arc<Self>, every: Duration, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            match self.reload_if_changed() {
+                Ok(true) => {
+                    tracing::info!(cert = %self.pair.cert.display(), "TLS certificate reloaded")
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!("keeping the current TLS certificate: {e:#}"),
+            }
+        }
     }
 }
 

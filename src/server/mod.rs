@@ -44,6 +44,8 @@ use crate::store::{Deadline, SharedStore};
 
 /// How long shutdown waits for open requests before closing them.
 const GRACE: Duration = Duration::from_secs(3);
+/// How often the TLS certificate's files are checked for a renewal.
+const CERT_CHECK: Duration = Duration::from_secs(10);
 /// Largest registration body.
 const MAX_REGISTER_BYTES: usize = 64 * 1024;
 
@@ -162,11 +164,15 @@ pub async fn serve(
         );
     }
     let tls = config.tls.as_ref().map(|t| t.server_config()).transpose()?;
+    let (tls, cert) = tls.unzip();
     let app = App::new(config, store.clone());
     let cancel = app.shutdown.clone();
 
     let mut tasks = JoinSet::new();
     tasks.spawn(app.hub.clone().run(cancel.clone()));
+    if let Some(cert) = cert {
+        tasks.spawn(cert.watch(CERT_CHECK, cancel.clone()));
+    }
     tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
     tasks.spawn(app.registry.clone().run_flusher(cancel.clone()));
     tasks.spawn(crate::manager::run_membership(

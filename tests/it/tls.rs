@@ -268,3 +268,47 @@ async fn etcd_with_authentication_is_used_as_a_user_with_a_role() {
     m.get("/readyz").await.expect_error(503, "unavailable");
     m.get("/nodes").await.expect_error(503, "unavailable");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renewed_certificate_is_served_without_a_restart() {
+    let (old, new) = (Pki::new(), Pki::new());
+    let live = tempfile::tempdir().unwrap();
+    let (cert, key) = (live.path().join("cert.pem"), live.path().join("key.pem"));
+    std::fs::copy(&old.server_cert, &cert).unwrap();
+    std::fs::copy(&old.server_key, &key).unwrap();
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.tls = Some(KeyPair {
+        cert: cert.clone(),
+        key: key.clone(),
+    });
+    let m = Manager::start(config, t.store.clone()).await;
+    let endpoint = format!("https://127.0.0.1:{}", m.addr.port());
+    let trusts = async |pki: &Pki| {
+        let access = Access {
+            token: None,
+            cacert: Some(pki.ca.clone()),
+        };
+        let client = Client::new(vec![endpoint.clone()], Duration::from_secs(5), &access).unwrap();
+        client.nodes().await.is_ok()
+    };
+    assert!(trusts(&old).await && !trusts(&new).await);
+
+    // Half a renewal (a certificate whose key is not there yet) is not
+    // taken: the old pair stays in service.
+    std::fs::copy(&new.server_cert, &cert).unwrap();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert!(
+        trusts(&old).await,
+        "the old certificate stays until the pair is whole"
+    );
+
+    std::fs::copy(&new.server_key, &key).unwrap();
+    crate::support::eventually(
+        Duration::from_secs(20),
+        "the renewed certificate to be served",
+        async || trusts(&new).await,
+    )
+    .await;
+    assert!(!trusts(&old).await);
+}
