@@ -51,7 +51,6 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--store-timeout', '--store-timeout', [CompletionResultType]::ParameterName, 'Deadline of every store call; past it requests answer 503 [default: 3s]')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Open connections served at once; beyond it new ones get 503 [default: 20000]')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it')
-            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)')
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Serve HTTPS with this certificate chain (PEM); needs --tls-key')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'Private key of --tls-cert (PEM)')
             [CompletionResult]::new('--etcd-cacert', '--etcd-cacert', [CompletionResultType]::ParameterName, 'CA (PEM) that signed etcd''s certificates; required with https:// endpoints')
@@ -59,7 +58,6 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--etcd-key', '--etcd-key', [CompletionResultType]::ParameterName, 'Private key of --etcd-cert (PEM)')
             [CompletionResult]::new('--etcd-user', '--etcd-user', [CompletionResultType]::ParameterName, 'etcd user, for an etcd with authentication enabled; the password comes from --etcd-password-file or CFLUX_ETCD_PASSWORD')
             [CompletionResult]::new('--etcd-password-file', '--etcd-password-file', [CompletionResultType]::ParameterName, 'File whose first line is the etcd user''s password')
-            [CompletionResult]::new('--etcd-password', '--etcd-password', [CompletionResultType]::ParameterName, 'The etcd user''s password (environment only, so it stays out of process listings)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

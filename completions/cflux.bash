@@ -1369,7 +1369,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tokens --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --etcd-password --help"
+            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1431,10 +1431,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tokens)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --tls-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1460,10 +1456,6 @@ _cflux() {
                     return 0
                     ;;
                 --etcd-password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd-password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

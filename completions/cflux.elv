@@ -47,7 +47,6 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
             cand --max-connections 'Open connections served at once; beyond it new ones get 503 [default: 20000]'
             cand --token-file 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it'
-            cand --tokens 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)'
             cand --tls-cert 'Serve HTTPS with this certificate chain (PEM); needs --tls-key'
             cand --tls-key 'Private key of --tls-cert (PEM)'
             cand --etcd-cacert 'CA (PEM) that signed etcd''s certificates; required with https:// endpoints'
@@ -55,7 +54,6 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --etcd-key 'Private key of --etcd-cert (PEM)'
             cand --etcd-user 'etcd user, for an etcd with authentication enabled; the password comes from --etcd-password-file or CFLUX_ETCD_PASSWORD'
             cand --etcd-password-file 'File whose first line is the etcd user''s password'
-            cand --etcd-password 'The etcd user''s password (environment only, so it stays out of process listings)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

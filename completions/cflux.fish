@@ -49,7 +49,6 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metada
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-connections -d 'Open connections served at once; beyond it new ones get 503 [default: 20000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tokens -d 'The token lines themselves, separated by newlines or `;` (environment only, so tokens stay out of process listings)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM); needs --tls-key' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-key -d 'Private key of --tls-cert (PEM)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-cacert -d 'CA (PEM) that signed etcd\'s certificates; required with https:// endpoints' -r -F
@@ -57,7 +56,6 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-cert -d 'Clie
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-key -d 'Private key of --etcd-cert (PEM)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-user -d 'etcd user, for an etcd with authentication enabled; the password comes from --etcd-password-file or CFLUX_ETCD_PASSWORD' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-password-file -d 'File whose first line is the etcd user\'s password' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-password -d 'The etcd user\'s password (environment only, so it stays out of process listings)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cluster -d 'The cluster this node belongs to' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r

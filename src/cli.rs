@@ -153,7 +153,7 @@ fn init_logging() {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let config = match args.resolve() {
+    let config = match args.with_environment().resolve() {
         Ok(c) => c,
         Err(e) => return fail(2, format!("{e:#}")),
     };

@@ -99,7 +99,7 @@ fn cluster_path(prefix: &str, cluster: &str, rest: &str) -> String {
 
 /// How a client proves itself to managers and checks who they are: the
 /// options every client command (verbs, agent) shares.
-#[derive(Clone, Debug, Default, clap::Args)]
+#[derive(Clone, Default, clap::Args)]
 pub struct Access {
     /// Bearer token for managers started with tokens (the agent needs a
     /// `node` token for its cluster)
@@ -115,6 +115,15 @@ pub struct Access {
     /// the system's roots
     #[arg(long, global = true, env = "CFLUX_CACERT", value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("cacert", &self.cacert)
+            .finish()
+    }
 }
 
 /// `Authorization: Bearer TOKEN` (marked sensitive, so never logged), or

@@ -73,10 +73,11 @@ pub struct ServeArgs {
     /// node, admin); without tokens the API is open to anyone who can reach it
     #[arg(long, env = "CFLUX_TOKEN_FILE", value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// The token lines themselves, separated by newlines or `;` (environment
-    /// only, so tokens stay out of process listings)
-    #[arg(long, env = "CFLUX_TOKENS", hide = true, hide_env_values = true)]
-    pub tokens: Option<String>,
+    /// `CFLUX_TOKENS`: the token lines themselves, separated by newlines or
+    /// `;`. Environment only, so tokens stay out of process listings (see
+    /// [`ServeArgs::with_environment`]).
+    #[arg(skip)]
+    pub tokens: Option<Secret>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
     #[arg(long, env = "CFLUX_TLS_CERT", value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
@@ -101,10 +102,36 @@ pub struct ServeArgs {
     /// File whose first line is the etcd user's password
     #[arg(long, env = "CFLUX_ETCD_PASSWORD_FILE", value_name = "FILE")]
     pub etcd_password_file: Option<PathBuf>,
-    /// The etcd user's password (environment only, so it stays out of
-    /// process listings)
-    #[arg(long, env = "CFLUX_ETCD_PASSWORD", hide = true, hide_env_values = true)]
-    pub etcd_password: Option<String>,
+    /// `CFLUX_ETCD_PASSWORD`: the etcd user's password, environment only.
+    #[arg(skip)]
+    pub etcd_password: Option<Secret>,
+}
+
+/// A secret string from the environment; `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_string())
+    }
+}
+
+impl ServeArgs {
+    /// Takes the secrets that have no flag, `CFLUX_TOKENS` and
+    /// `CFLUX_ETCD_PASSWORD`, from the environment.
+    pub fn with_environment(mut self) -> ServeArgs {
+        let var = |name| std::env::var(name).ok().map(Secret);
+        self.tokens = self.tokens.or_else(|| var("CFLUX_TOKENS"));
+        self.etcd_password = self.etcd_password.or_else(|| var("CFLUX_ETCD_PASSWORD"));
+        self
+    }
 }
 
 /// The same options as read from `--config`.
@@ -254,6 +281,13 @@ impl ServeArgs {
     /// Merges flags and environment (already in `self`) over the file over
     /// the defaults, and validates the result.
     pub fn resolve(self) -> anyhow::Result<ServeConfig> {
+        let config = self.merge()?;
+        config.check_files()?;
+        Ok(config)
+    }
+
+    /// [`ServeArgs::resolve`] without reading the TLS files it names.
+    fn merge(self) -> anyhow::Result<ServeConfig> {
         let file = match &self.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
@@ -297,7 +331,7 @@ impl ServeArgs {
                         "give the etcd password in CFLUX_ETCD_PASSWORD or --etcd-password-file, not both"
                     )
                 }
-                (Some(p), None) => Some(p),
+                (Some(p), None) => Some(p.0),
                 (None, Some(path)) => {
                     let text = std::fs::read_to_string(&path)
                         .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
@@ -331,7 +365,7 @@ impl ServeArgs {
         let tokens = match (self.tokens, self.token_file.or(file.token_file)) {
             (Some(_), Some(_)) => bail!("give tokens in CFLUX_TOKENS or --token-file, not both"),
             (Some(text), None) => {
-                Some(Tokens::parse(&text).map_err(|e| anyhow!("CFLUX_TOKENS: {e}"))?)
+                Some(Tokens::parse(&text.0).map_err(|e| anyhow!("CFLUX_TOKENS: {e}"))?)
             }
             (None, Some(path)) => {
                 let text = std::fs::read_to_string(&path)
@@ -433,6 +467,23 @@ impl ServeConfig {
                 if user.name.is_empty() || user.password.is_empty() {
                     bail!("--etcd-user and its password must not be empty");
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the certificate files the configuration names, so that a bad
+    /// one is a configuration error (exit 2), found before anything starts.
+    pub fn check_files(&self) -> anyhow::Result<()> {
+        if let Some(pair) = &self.tls {
+            pair.load()?;
+        }
+        if let StoreConfig::Etcd(etcd) = &self.store {
+            if let Some(ca) = &etcd.cacert {
+                crate::tls::read_ca("--etcd-cacert", ca)?;
+            }
+            if let Some(pair) = &etcd.identity {
+                pair.load_as("--etcd-cert", "--etcd-key")?;
             }
         }
         Ok(())
@@ -599,7 +650,7 @@ mod tests {
             config: Some(path),
             ..Default::default()
         }
-        .resolve()
+        .merge()
         .unwrap();
         let StoreConfig::Etcd(etcd) = &c.store else {
             panic!("{:?}", c.store)
@@ -613,6 +664,12 @@ mod tests {
             ("cflux", "s3cret")
         );
         assert!(!format!("{c:?}").contains("s3cret"));
+        let args = ServeArgs {
+            tokens: Some("admin token-s3cret-0123456789".into()),
+            etcd_password: Some("s3cret".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{args:?}").contains("s3cret"));
         assert_eq!(c.tls.unwrap().cert, PathBuf::from("s.pem"));
     }
 

@@ -48,6 +48,19 @@ pub fn trusting(
     Ok(builder.tls_certs_only(certs))
 }
 
+/// Reads a PEM file of CA certificates (the value of `flag`), refusing one
+/// with no certificate in it.
+pub fn read_ca(flag: &str, path: &Path) -> anyhow::Result<Vec<u8>> {
+    let pem = std::fs::read(path).map_err(|e| anyhow!("{flag} {}: {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("{flag} {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        bail!("{flag} {}: no PEM certificate in it", path.display());
+    }
+    Ok(pem)
+}
+
 /// The certificate chain and private key a TLS server presents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPair {
@@ -56,20 +69,25 @@ pub struct KeyPair {
 }
 
 impl KeyPair {
-    /// Reads both files (PEM) and checks that the key belongs to the
-    /// certificate.
-    fn load(&self) -> anyhow::Result<Arc<CertifiedKey>> {
+    /// Reads the manager's own pair (`--tls-cert`, `--tls-key`).
+    pub fn load(&self) -> anyhow::Result<Arc<CertifiedKey>> {
+        self.load_as("--tls-cert", "--tls-key")
+    }
+
+    /// Reads both files (PEM), named in errors by the flags that gave
+    /// them, and checks that the key belongs to the certificate.
+    pub fn load_as(&self, cert_flag: &str, key_flag: &str) -> anyhow::Result<Arc<CertifiedKey>> {
         let chain = CertificateDer::pem_file_iter(&self.cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| anyhow!("--tls-cert {}: {e}", self.cert.display()))?;
+            .map_err(|e| anyhow!("{cert_flag} {}: {e}", self.cert.display()))?;
         if chain.is_empty() {
-            bail!("--tls-cert {}: no certificate in it", self.cert.display());
+            bail!("{cert_flag} {}: no certificate in it", self.cert.display());
         }
         let key = PrivateKeyDer::from_pem_file(&self.key)
-            .map_err(|e| anyhow!("--tls-key {}: {e}", self.key.display()))?;
+            .map_err(|e| anyhow!("{key_flag} {}: {e}", self.key.display()))?;
         let provider = rustls::crypto::ring::default_provider();
         let certified = CertifiedKey::from_der(chain, key, &provider)
-            .map_err(|e| anyhow!("--tls-cert/--tls-key: {e}"))?;
+            .map_err(|e| anyhow!("{cert_flag}/{key_flag}: {e}"))?;
         Ok(Arc::new(certified))
     }
 

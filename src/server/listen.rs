@@ -81,27 +81,39 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let Ok(slot) = slots.clone().try_acquire_owned() else {
+            // Over TLS the plain 503 would read as a broken record: just
+            // close, and the client tries its next endpoint.
+            let plain = tls.is_none();
             tokio::spawn(async move {
                 let mut stream = stream;
-                let _ = stream.write_all(TOO_MANY).await;
+                if plain {
+                    let _ = stream.write_all(TOO_MANY).await;
+                }
                 let _ = stream.shutdown().await;
             });
             continue;
         };
         let (router, builder, watcher) = (router.clone(), builder.clone(), graceful.watcher());
-        let tls = tls.clone();
+        let (tls, stop) = (tls.clone(), stop.clone());
         tokio::spawn(async move {
             // A client that goes away, stalls its handshake or breaks the
             // protocol ends only its own connection.
             match tls {
                 None => serve(stream, peer, router, builder, watcher).await,
                 Some(acceptor) => {
+                    // A handshake still going when the manager stops is
+                    // dropped, so an idle connection cannot delay shutdown.
                     let handshake =
                         tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
-                    match handshake.await {
-                        Ok(Ok(stream)) => serve(stream, peer, router, builder, watcher).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    let handshake = tokio::select! {
+                        _ = stop.cancelled() => None,
+                        done = handshake => Some(done),
+                    };
+                    match handshake {
+                        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, watcher).await,
+                        Some(Ok(Err(e))) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                        Some(Err(_)) => tracing::debug!(%peer, "TLS handshake timed out"),
+                        None => {}
                     }
                 }
             }

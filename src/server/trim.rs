@@ -36,7 +36,10 @@ pub async fn run(slots: Arc<Semaphore>, max: usize, stop: CancellationToken) {
         // ...and when at least half of them are gone.
         if high - open >= MIN_DROP && open <= high / 2 {
             let started = std::time::Instant::now();
-            let released = release_free_memory();
+            // It locks each arena while it walks it: off the workers.
+            let released = tokio::task::spawn_blocking(release_free_memory)
+                .await
+                .unwrap_or(false);
             tracing::debug!(high, open, released, took = ?started.elapsed(), "returned free memory");
             high = open;
         }

@@ -116,20 +116,23 @@ impl EtcdStore {
 
 /// The CA (and client certificate) of an https etcd, read from their files.
 fn tls_options(etcd: &EtcdConfig) -> anyhow::Result<TlsOptions> {
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read(path).map_err(|e| anyhow::anyhow!("{flag} {}: {e}", path.display()))
-    };
     let Some(ca) = &etcd.cacert else {
         anyhow::bail!(
             "https:// etcd endpoints need --etcd-cacert (the CA that signed etcd's certificates)"
         );
     };
-    let mut tls =
-        TlsOptions::new().ca_certificate(Certificate::from_pem(read("--etcd-cacert", ca)?));
+    // Read and checked here: tonic skips what it cannot parse, so a junk
+    // CA would mean no trusted roots and 503s forever.
+    let mut tls = TlsOptions::new().ca_certificate(Certificate::from_pem(crate::tls::read_ca(
+        "--etcd-cacert",
+        ca,
+    )?));
     if let Some(pair) = &etcd.identity {
-        let cert = read("--etcd-cert", &pair.cert)?;
-        let key = read("--etcd-key", &pair.key)?;
-        tls = tls.identity(Identity::from_pem(cert, key));
+        pair.load_as("--etcd-cert", "--etcd-key")?;
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        };
+        tls = tls.identity(Identity::from_pem(read(&pair.cert)?, read(&pair.key)?));
     }
     Ok(tls)
 }

@@ -119,24 +119,41 @@ async fn serve_refuses_unusable_certificates() {
     std::fs::write(&junk, "not a certificate\n").unwrap();
     let junk = junk.display().to_string();
     let data = dir.path().join("data").display().to_string();
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        &data,
-        "--tls-cert",
-        &junk,
-        "--tls-key",
-        &junk,
-    ];
-    let (code, _, err) = cflux(args.iter().map(|s| s.to_string()).collect()).await;
-    assert_ne!(code, 0, "{err}");
+    // Every case is a configuration error (exit 2) found before the store
+    // opens or the port is bound; the timeout catches a manager that
+    // started anyway.
+    let serve = |extra: Vec<String>| {
+        let mut args: Vec<String> = ["serve", "--listen", "127.0.0.1:0", "--data-dir", &data]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra);
+        async move {
+            tokio::time::timeout(Duration::from_secs(20), cflux(args))
+                .await
+                .expect("cflux serve exits")
+        }
+    };
+    let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (code, _, err) = serve(s(&["--tls-cert", &junk, "--tls-key", &junk])).await;
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("--tls-cert") && err.contains("junk.pem"),
         "{err}"
     );
-    let (code, _, err) = cflux(vec!["serve".into(), "--tls-cert".into(), junk]).await;
+    let (code, _, err) = serve(s(&[
+        "--etcd",
+        "https://127.0.0.1:1",
+        "--etcd-cacert",
+        &junk,
+    ]))
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--etcd-cacert") && err.contains("junk.pem"),
+        "{err}"
+    );
+    let (code, _, err) = serve(s(&["--tls-cert", &junk])).await;
     assert_eq!(code, 2, "a certificate without a key: {err}");
 }
 
@@ -266,7 +283,11 @@ async fn etcd_with_authentication_is_used_as_a_user_with_a_role() {
     )
     .await;
     m.get("/readyz").await.expect_error(503, "unavailable");
-    m.get("/nodes").await.expect_error(503, "unavailable");
+    let message = m.get("/nodes").await.expect_error(503, "unavailable");
+    assert!(
+        message.contains("etcd refused this manager's credentials"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -311,4 +332,21 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     )
     .await;
     assert!(!trusts(&old).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_that_never_says_hello_does_not_delay_shutdown() {
+    let pki = Pki::new();
+    let (_t, m, _) = https_manager(&pki).await;
+    let _idle = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    m.stop().await;
+    // The grace period for open requests is 3 s; an idle handshake is not
+    // a request and must not use it up.
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "stopping took {:?}",
+        started.elapsed()
+    );
 }
