@@ -8,7 +8,7 @@ use cflux::store::embedded::EmbeddedStore;
 use cflux::store::{Deadline, SharedStore};
 
 use crate::support::manager::etcd_store;
-use crate::support::{Manager, ServeProcess, TestStore, eventually};
+use crate::support::{Manager, ServeProcess, TestStore, eventually, park_polls};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_embedded_store_survives_a_restart() {
@@ -268,18 +268,10 @@ fn held_connections(port: u16) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn polls_of_vanished_clients_give_their_connections_back() {
-    use tokio::io::AsyncWriteExt;
     let t = TestStore::embedded();
     let m = Manager::start(t.config(), t.store.clone()).await;
     let port = m.addr.port();
-    let mut clients = Vec::new();
-    for _ in 0..200 {
-        let mut s = tokio::net::TcpStream::connect(m.addr).await.unwrap();
-        s.write_all(b"GET /clusters/vanish/versions/0?wait=25s HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        clients.push(s);
-    }
+    let clients = park_polls(m.addr, "/clusters/vanish/versions/0?wait=25s", 200).await;
     eventually(Duration::from_secs(10), "200 polls to park", async || {
         held_connections(port) >= 200
     })
@@ -354,7 +346,6 @@ fn footprint(pid: u32) -> (f64, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_and_descriptors_return_after_clients_vanish() {
-    use tokio::io::AsyncWriteExt;
     const POLLS: usize = 2000;
     let dir = tempfile::tempdir().unwrap();
     let manager = ServeProcess::embedded(dir.path()).await;
@@ -370,14 +361,7 @@ async fn memory_and_descriptors_return_after_clients_vanish() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (base_mib, base_fds) = footprint(pid);
 
-    let mut clients = Vec::new();
-    for _ in 0..POLLS {
-        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        s.write_all(b"GET /clusters/vanish/versions/0?wait=60s HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        clients.push(s);
-    }
+    let clients = park_polls(addr.as_str(), "/clusters/vanish/versions/0?wait=60s", POLLS).await;
     eventually(Duration::from_secs(20), "the polls to park", async || {
         footprint(pid).1 >= base_fds + POLLS
     })

@@ -190,14 +190,7 @@ async fn connections_beyond_the_cap_get_503() {
     let mut config = t.config();
     config.max_connections = 3;
     let m = Manager::start(config, t.store.clone()).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut s = tokio::net::TcpStream::connect(m.addr).await.unwrap();
-        s.write_all(b"GET /clusters/cap/versions/0?wait=20s HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        held.push(s);
-    }
+    let mut held = crate::support::park_polls(m.addr, "/clusters/cap/versions/0?wait=20s", 3).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let mut extra = tokio::net::TcpStream::connect(m.addr).await.unwrap();
     extra

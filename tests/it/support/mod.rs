@@ -53,6 +53,27 @@ pub async fn run_cflux(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> (i3
     .expect("cflux run")
 }
 
+/// Opens `n` connections to `addr`, each sending `GET path` and left
+/// waiting for the answer (a parked long poll); dropping them is clients
+/// vanishing.
+pub async fn park_polls(
+    addr: impl tokio::net::ToSocketAddrs + Copy,
+    path: &str,
+    n: usize,
+) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut clients = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request.as_bytes())
+            .await
+            .expect("send the poll");
+        clients.push(s);
+    }
+    clients
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
