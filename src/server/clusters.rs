@@ -91,7 +91,7 @@ fn doc_response(status: StatusCode, doc: Option<&Doc>) -> Response {
 /// Stores version `{version}+1` if `{version}` is the newest; otherwise
 /// answers `409` with the newest version.
 #[utoipa::path(post, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
-    params(WritePath),
+    params(ClusterPath, WritePath),
     request_body(description = "The metadata: any bytes, stored with their Content-Type (application/octet-stream when none is sent).",
         content(
             (Blob = "application/octet-stream"),
@@ -196,7 +196,7 @@ fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 /// one asked about, otherwise when the next version is stored, or `204`
 /// after the wait.
 #[utoipa::path(get, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
-    params(VersionPath, WaitQuery),
+    params(ClusterPath, VersionPath, WaitQuery),
     responses(
         (status = 200, description = "The stored metadata, whose version differs from `{version}` (an empty body and version 0 when there is none)",
             content_type = "*/*", body = Stored,
@@ -261,7 +261,7 @@ pub async fn history(
 
 /// One retained version of a cluster's metadata.
 #[utoipa::path(get, path = "/clusters/{cluster}/history/{version}", tag = "metadata",
-    params(VersionPath),
+    params(ClusterPath, VersionPath),
     responses(
         (status = 200, description = "That version, with its Content-Type",
             content_type = "*/*", body = Stored,

@@ -58,52 +58,32 @@ pub struct ClusterPath {
     cluster: String,
 }
 
-/// `{cluster}/{id}`.
+/// `{id}`, beside [`ClusterPath`].
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
-pub struct NodePath {
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
-    )]
-    /// The cluster, as in `/nodes/{cluster}`.
-    cluster: String,
+pub struct IdPath {
     /// The node id the manager assigned at registration.
     #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     id: u64,
 }
 
-/// `{cluster}/…/{version}`.
+/// `{version}` of a read, beside [`ClusterPath`].
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
 pub struct VersionPath {
-    /// The cluster, as in `/clusters/{cluster}`.
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
-    )]
-    cluster: String,
     /// A metadata version; `0` means none yet.
     #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     version: u64,
 }
 
-/// `{cluster}/versions/{version}` of a write, whose next version must fit too.
+/// `{version}` of a write, beside [`ClusterPath`]: its next version must
+/// fit too.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
 #[expect(dead_code, reason = "only describes the path in the OpenAPI document")]
 pub struct WritePath {
-    /// The cluster, as in `/clusters/{cluster}`.
-    #[param(
-        min_length = 1,
-        max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
-    )]
-    cluster: String,
     /// The version the writer last read (`0`: none yet).
     #[param(minimum = 0, maximum = 9223372036854775806_i64)]
     version: u64,

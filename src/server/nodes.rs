@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::App;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ClusterPath, NodePath, PathArgs, body};
+use super::extract::{ClusterPath, IdPath, PathArgs, body};
 use crate::nodes::{Node, Registration, check_text};
 
 /// `POST /nodes/{cluster}` bodies. The original client sends `bindAddress`
@@ -114,7 +114,7 @@ fn bind_address(kebab: Option<String>, camel: Option<String>) -> Result<Option<S
 }
 
 /// The heartbeat: renews the node's TTL, reviving it if it had lapsed.
-#[utoipa::path(put, path = "/nodes/{cluster}/{id}", tag = "nodes", params(NodePath),
+#[utoipa::path(put, path = "/nodes/{cluster}/{id}", tag = "nodes", params(ClusterPath, IdPath),
     responses(
         (status = 200, description = "Alive again for its TTL", body = Node),
         (status = 400, description = "Bad path", body = ErrorBody),
@@ -126,7 +126,7 @@ pub async fn refresh(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json
 }
 
 /// Removes a node for good.
-#[utoipa::path(delete, path = "/nodes/{cluster}/{id}", tag = "nodes", params(NodePath),
+#[utoipa::path(delete, path = "/nodes/{cluster}/{id}", tag = "nodes", params(ClusterPath, IdPath),
     responses(
         (status = 204, description = "Deregistered"),
         (status = 400, description = "Bad path", body = ErrorBody),
@@ -144,7 +144,7 @@ pub async fn deregister(
 
 /// `DELETE /nodes/{cluster}/{id}/alive`: the node is going down but will
 /// be back under the same id.
-#[utoipa::path(delete, path = "/nodes/{cluster}/{id}/alive", tag = "nodes", params(NodePath),
+#[utoipa::path(delete, path = "/nodes/{cluster}/{id}/alive", tag = "nodes", params(ClusterPath, IdPath),
     responses(
         (status = 200, description = "Listed as not alive, keeping its id", body = Node),
         (status = 400, description = "Bad path", body = ErrorBody),
