@@ -177,17 +177,16 @@ impl PartialSchema for Stored {
 
 impl ToSchema for Stored {}
 
-/// The document, built once.
-pub fn document() -> &'static Document {
-    static DOC: OnceLock<Document> = OnceLock::new();
-    DOC.get_or_init(ApiDoc::openapi)
-}
-
 /// This API's OpenAPI document.
 #[utoipa::path(get, path = "/openapi.json", tag = "health",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = serde_json::Value)))]
 pub async fn serve() -> impl IntoResponse {
+    // Built and serialised once, on the first request.
     static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| document().to_json().expect("the document serialises"));
+    let json = JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the document serialises")
+    });
     ([(header::CONTENT_TYPE, "application/json")], json.as_str())
 }
