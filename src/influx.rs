@@ -1,12 +1,13 @@
 //! A client of one InfluxDB 1.x server's HTTP API, for the agent: `/ping`,
 //! reading the schema, and running statements — treating the errors that
-//! InfluxDB returns inside HTTP 200 results as errors.
+//! InfluxDB returns inside HTTP 200 results as errors, and running each
+//! statement of a batch even when another one fails.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::schema::{Database, INTERNAL, RetentionPolicy, Schema, quote};
+use crate::schema::{Database, RESERVED, RetentionPolicy, Schema, quote};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InfluxError {
@@ -37,6 +38,7 @@ struct Response {
 
 #[derive(Deserialize)]
 struct StatementResult {
+    statement_id: Option<usize>,
     #[serde(default)]
     series: Vec<Series>,
     error: Option<String>,
@@ -128,8 +130,8 @@ impl Influx {
             .to_string())
     }
 
-    /// Runs `statements` in one request; any statement's error fails it.
-    pub async fn query(&self, statements: &[String]) -> Result<Vec<Vec<Series>>> {
+    /// Posts `statements` as one query.
+    async fn post(&self, statements: &[String]) -> Result<Response> {
         let mut req = self
             .http
             .post(format!("{}/query", self.url))
@@ -143,12 +145,17 @@ impl Influx {
             return Err(InfluxError::Auth(status));
         }
         let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
-        let parsed: Response = serde_json::from_slice(&bytes).map_err(|e| {
+        serde_json::from_slice(&bytes).map_err(|e| {
             InfluxError::Protocol(format!(
                 "HTTP {status}: {e}: {}",
                 String::from_utf8_lossy(&bytes)
             ))
-        })?;
+        })
+    }
+
+    /// Runs `statements` in one request; any statement's error fails it.
+    pub async fn query(&self, statements: &[String]) -> Result<Vec<Vec<Series>>> {
+        let parsed = self.post(statements).await?;
         if let Some(error) = parsed.error {
             return Err(InfluxError::Statement(error));
         }
@@ -167,7 +174,41 @@ impl Influx {
         Ok(parsed.results.into_iter().map(|r| r.series).collect())
     }
 
-    /// Every database but `_internal`, with policies and queries.
+    /// Runs every statement, one failing not stopping the others, and says
+    /// how each went. InfluxDB stops a query at its first failing statement
+    /// and refuses a whole query it cannot parse, so statements are sent in
+    /// batches and any a batch did not confirm are run again one by one.
+    /// Only an unreachable server or refused credentials fail the call.
+    pub async fn execute(&self, statements: &[String]) -> Result<Vec<Result<(), String>>> {
+        const BATCH: usize = 200;
+        let mut outcome: Vec<Option<Result<(), String>>> = vec![None; statements.len()];
+        for (b, batch) in statements.chunks(BATCH).enumerate() {
+            let parsed = self.post(batch).await?;
+            if parsed.error.is_some() {
+                continue;
+            }
+            for r in parsed.results {
+                if let (Some(i), None) = (r.statement_id, r.error) {
+                    if let Some(slot) = outcome.get_mut(b * BATCH + i).filter(|_| i < batch.len()) {
+                        *slot = Some(Ok(()));
+                    }
+                }
+            }
+        }
+        for (slot, statement) in outcome.iter_mut().zip(statements) {
+            if slot.is_none() {
+                *slot = Some(match self.query(std::slice::from_ref(statement)).await {
+                    Ok(_) => Ok(()),
+                    Err(InfluxError::Statement(e)) => Err(e),
+                    Err(e) => return Err(e),
+                });
+            }
+        }
+        Ok(outcome.into_iter().map(|o| o.expect("every slot filled")).collect())
+    }
+
+    /// Every database but the reserved ones, with policies and queries. A
+    /// database dropped between the requests that read it is left out.
     pub async fn schema(&self) -> Result<Schema> {
         let first = self
             .query(&["SHOW DATABASES".into(), "SHOW CONTINUOUS QUERIES".into()])
@@ -176,7 +217,7 @@ impl Influx {
         for series in &first[0] {
             for row in series.rows() {
                 if let Some(name) = row.text("name") {
-                    if name != INTERNAL {
+                    if !RESERVED.contains(&name.as_str()) {
                         schema.databases.insert(name, Database::default());
                     }
                 }
@@ -200,10 +241,46 @@ impl Influx {
             .iter()
             .map(|db| format!("SHOW RETENTION POLICIES ON {}", quote(db)))
             .collect();
-        let policies = self.query(&statements).await?;
-        for (db, result) in names.iter().zip(policies) {
+        // One request for all; a database whose answer that batch did not
+        // carry (InfluxDB stops at the first failing statement) is asked alone.
+        let mut answers: Vec<Option<StatementResult>> = Vec::new();
+        answers.resize_with(names.len(), || None);
+        let batch = self.post(&statements).await?;
+        for r in batch.results {
+            if let (Some(i), None) = (r.statement_id, &r.error) {
+                if let Some(slot) = answers.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        }
+        for (slot, statement) in answers.iter_mut().zip(&statements) {
+            if slot.is_none() {
+                let mut alone = self.post(std::slice::from_ref(statement)).await?;
+                let error = alone.error.take();
+                *slot = Some(match alone.results.pop() {
+                    Some(r) => r,
+                    None => StatementResult {
+                        statement_id: Some(0),
+                        series: Vec::new(),
+                        error: Some(error.unwrap_or_else(|| "no result".into())),
+                    },
+                });
+            }
+        }
+        for (db, result) in names.iter().zip(answers) {
+            let result = result.expect("every slot filled");
+            if let Some(error) = result.error {
+                if error.starts_with("database not found") {
+                    schema.databases.remove(db);
+                    continue;
+                }
+                return Err(InfluxError::Statement(format!(
+                    "{error} (in: SHOW RETENTION POLICIES ON {})",
+                    quote(db)
+                )));
+            }
             let d = schema.databases.get_mut(db).expect("listed above");
-            for series in &result {
+            for series in &result.series {
                 for row in series.rows() {
                     let (Some(name), Some(duration), Some(shard_duration)) = (
                         row.text("name"),
@@ -231,24 +308,5 @@ impl Influx {
             }
         }
         Ok(schema)
-    }
-
-    /// Applies statements until the server's schema is `target` (a created
-    /// database gets its policies and queries on the next round). Returns
-    /// the statements run.
-    pub async fn converge(&self, target: &Schema) -> Result<Vec<String>> {
-        let mut ran = Vec::new();
-        for _ in 0..4 {
-            let statements = crate::schema::plan(&self.schema().await?, target);
-            if statements.is_empty() {
-                return Ok(ran);
-            }
-            self.query(&statements).await?;
-            ran.extend(statements);
-        }
-        Err(InfluxError::Protocol(format!(
-            "the schema did not settle after: {}",
-            ran.join("; ")
-        )))
     }
 }

@@ -9,6 +9,7 @@
 //! `2` usage; `4` `--leave` without a node id; `5` `--leave` with no manager
 //! reachable.
 
+mod apply;
 mod membership;
 pub mod state;
 mod sync;
@@ -78,6 +79,11 @@ pub struct AgentArgs {
     /// Timeout of ordinary requests to the manager
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
     pub timeout: Duration,
+    /// Without a synced schema (a new node, or a lost state folder), also
+    /// publish the objects only this node has (not those the cluster lists
+    /// as dropped); by default they are kept on the node but not published
+    #[arg(long)]
+    pub publish_local: bool,
     /// Remove this node from the cluster for good (and forget its state), then exit
     #[arg(long)]
     pub leave: bool,
@@ -92,6 +98,7 @@ pub struct Agent {
     pub hostname: String,
     pub bind_address: String,
     pub poll: Duration,
+    pub publish_local: bool,
 }
 
 impl AgentArgs {
@@ -132,6 +139,7 @@ impl AgentArgs {
                 .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned()),
             bind_address,
             poll: self.poll,
+            publish_local: self.publish_local,
         })
     }
 }

@@ -1,14 +1,17 @@
 //! The agent's state folder: the node id (`node_id.json`, `{"id": N}` as the
 //! original client wrote it) and the last schema synchronised with the
-//! cluster (`synced.json`), the base of the next three-way merge. Files are
-//! replaced atomically (write, then rename).
+//! cluster (`synced.json`), the base of the next three-way merge, with the
+//! round in progress journaled in it. Files are replaced atomically (write,
+//! fsync, rename).
 
-use std::io;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::schema::Schema;
+use crate::schema::flat::Key;
 
 pub struct StateDir {
     dir: PathBuf,
@@ -26,6 +29,31 @@ pub struct Synced {
     /// The metadata version it was stored as.
     pub version: u64,
     pub schema: Schema,
+    /// Objects found only on this node when it had no base (its state was
+    /// lost): kept on the node, never published nor dropped, until the
+    /// cluster has them too or the node no longer does.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub held: BTreeSet<Key>,
+    /// The round being applied when the state was last written: a round
+    /// cut short (a crash, influxd going away) is settled from it before
+    /// the next one, so half-applied objects are not taken for this node's
+    /// own creations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+/// A round between its decision and the end of applying it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The version the target was stored as (or the remote one, when the
+    /// write was refused).
+    pub version: u64,
+    /// The server's schema the merge was made on.
+    pub before: Schema,
+    pub target: Schema,
+    /// What the cluster stored at `version` when that is not `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreed: Option<Schema>,
 }
 
 impl StateDir {
@@ -88,9 +116,11 @@ impl StateDir {
 
     fn write<T: Serialize>(&self, name: &str, value: &T) -> io::Result<()> {
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        let mut bytes = serde_json::to_vec_pretty(value).expect("state serialises");
+        let mut bytes = serde_json::to_vec(value).expect("state serialises");
         bytes.push(b'\n');
-        std::fs::write(&tmp, bytes)?;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
         std::fs::rename(tmp, self.dir.join(name))
     }
 }
@@ -126,6 +156,13 @@ mod tests {
             cluster: "c".into(),
             version: 3,
             schema: Schema::default(),
+            held: [Key::Database("mine".into())].into(),
+            pending: Some(Pending {
+                version: 4,
+                before: Schema::default(),
+                target: Schema::default(),
+                agreed: None,
+            }),
         };
         reopened.set_synced(Some(&synced)).unwrap();
         assert_eq!(reopened.synced("c").unwrap(), Some(synced));

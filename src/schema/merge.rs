@@ -1,125 +1,109 @@
-//! The three-way merge of two nodes' schema changes.
+//! The three-way merge of two nodes' schema changes, key by key.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Database, Schema};
+use super::flat::{self, Flat, Key};
+use super::{Document, Schema};
+
+/// How many dropped objects a document remembers; the oldest are forgotten
+/// first. A node that missed more drops than this (or a store restored from
+/// an older snapshot) brings the forgotten ones back as empty objects rather
+/// than dropping anything.
+pub const MAX_DROPPED: usize = 1000;
 
 /// What [`merge`] produced, and the conflicts it settled.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Merged {
-    pub schema: Schema,
+    pub document: Document,
     /// Objects both sides changed differently; the remote side won.
-    pub conflicts: Vec<String>,
+    pub conflicts: Vec<Key>,
 }
 
-/// Three-way merge of `local` and `remote`, both descended from `base`.
+/// Three-way merge of `local` and `remote`, both descended from `base`;
+/// `next_version` is the version the result will be stored as (it dates the
+/// drops it records).
 ///
-/// Per object (database, retention policy, continuous query, a database's
-/// default policy): a side that left it as in `base` takes the other side's
-/// version, so independent changes all survive and a drop propagates. When
-/// both changed it differently, a drop beats a change, and otherwise the
-/// remote (already stored) version wins — every node settles the same way.
-pub fn merge(base: &Schema, local: &Schema, remote: &Schema) -> Merged {
+/// Per key (a database, a policy, each of its fields, a database's default,
+/// a query): a side that left it as in `base` takes the other side's value,
+/// so independent changes all survive — concurrent changes to different
+/// fields of one policy too — and a drop propagates. When both changed it
+/// differently, a drop beats a change, and otherwise the remote (already
+/// stored) value wins — every node settles the same way.
+///
+/// An object in `base` that `remote` lacks was dropped only if `remote`
+/// lists it as dropped (or is a format-version 1 document, which lists
+/// nothing): otherwise the store lost it (wiped, or restored from an older
+/// snapshot) and the merge keeps it.
+pub fn merge(base: &Schema, local: &Schema, remote: &Document, next_version: u64) -> Merged {
+    let b = flat::flatten(base);
+    let l = flat::flatten(local);
+    let mut r = flat::flatten(&remote.schema);
+    if let Some(dropped) = &remote.dropped {
+        let lost: Vec<(Key, flat::Value)> = b
+            .iter()
+            .filter(|(k, _)| !r.contains_key(k) && !is_dropped(dropped, k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        r.extend(lost);
+    }
     let mut conflicts = Vec::new();
-    let mut databases = BTreeMap::new();
-    for name in keys(&base.databases, &local.databases, &remote.databases) {
-        let (b, l, r) = (
-            base.databases.get(name),
-            local.databases.get(name),
-            remote.databases.get(name),
-        );
-        let merged = match pick(b, l, r) {
-            Some(settled) => settled.cloned(),
-            None => match (l, r) {
-                (Some(l), Some(r)) => {
-                    let empty = Database::default();
-                    Some(merge_database(
-                        name,
-                        b.unwrap_or(&empty),
-                        l,
-                        r,
-                        &mut conflicts,
-                    ))
-                }
-                _ => None, // a drop beats a change
-            },
-        };
-        if let Some(d) = merged {
-            databases.insert(name.clone(), d);
-        }
-    }
-    let mut schema = Schema { databases };
-    // The default policy is one choice per database, merged on its own.
-    let names: Vec<String> = schema.databases.keys().cloned().collect();
-    for db in names {
-        let (b, l, r) = (
-            base.default_rp(&db),
-            local.default_rp(&db),
-            remote.default_rp(&db),
-        );
-        let chosen = match pick(b, l, r) {
+    let mut merged = Flat::new();
+    for key in keys(&b, &l, &r) {
+        let (bv, lv, rv) = (b.get(key), l.get(key), r.get(key));
+        let value = match pick(bv, lv, rv) {
             Some(settled) => settled,
             None => {
-                conflicts.push(format!("default retention policy of {db}"));
-                r
-            }
-        }
-        .map(str::to_string);
-        let d = schema.databases.get_mut(&db).expect("listed above");
-        let chosen = chosen.filter(|c| d.retention_policies.contains_key(c));
-        for (name, rp) in &mut d.retention_policies {
-            rp.default = Some(name) == chosen.as_ref();
-        }
-    }
-    Merged { schema, conflicts }
-}
-
-fn merge_database(
-    db: &str,
-    base: &Database,
-    local: &Database,
-    remote: &Database,
-    conflicts: &mut Vec<String>,
-) -> Database {
-    Database {
-        retention_policies: merge_leaves(
-            &base.retention_policies,
-            &local.retention_policies,
-            &remote.retention_policies,
-            &mut |name| conflicts.push(format!("retention policy {db}.{name}")),
-        ),
-        continuous_queries: merge_leaves(
-            &base.continuous_queries,
-            &local.continuous_queries,
-            &remote.continuous_queries,
-            &mut |name| conflicts.push(format!("continuous query {db}.{name}")),
-        ),
-    }
-}
-
-/// Merges maps whose values are not merged further.
-fn merge_leaves<V: Clone + PartialEq>(
-    base: &BTreeMap<String, V>,
-    local: &BTreeMap<String, V>,
-    remote: &BTreeMap<String, V>,
-    conflict: &mut dyn FnMut(&str),
-) -> BTreeMap<String, V> {
-    let mut out = BTreeMap::new();
-    for name in keys(base, local, remote) {
-        let (b, l, r) = (base.get(name), local.get(name), remote.get(name));
-        let merged = match pick(b, l, r) {
-            Some(settled) => settled,
-            None => {
-                conflict(name);
+                conflicts.push(key.clone());
                 // A drop beats a change; otherwise the remote side wins.
-                if l.is_some() { r } else { None }
+                if lv.is_some() { rv } else { None }
             }
         };
-        if let Some(v) = merged {
-            out.insert(name.clone(), v.clone());
+        if let Some(v) = value {
+            merged.insert(key.clone(), v.clone());
         }
     }
-    out
+    flat::tidy(&mut merged, &r);
+    let mut dropped = remote.dropped.clone().unwrap_or_default();
+    dropped.retain(|k, _| !merged.contains_key(k));
+    for key in b.keys().chain(r.keys()) {
+        let outermost_gone = key.object() == *key
+            && !merged.contains_key(key)
+            && key.parent().is_none_or(|p| merged.contains_key(&p));
+        if outermost_gone {
+            dropped.entry(key.clone()).or_insert(next_version);
+        }
+    }
+    forget_oldest(&mut dropped);
+    Merged {
+        document: Document {
+            schema: flat::unflatten(&merged),
+            dropped: Some(dropped),
+        },
+        conflicts,
+    }
+}
+
+/// Whether `key`'s object, or one it lies within, is listed as dropped.
+pub fn is_dropped(dropped: &BTreeMap<Key, u64>, key: &Key) -> bool {
+    let mut object = Some(key.object());
+    while let Some(o) = object {
+        if dropped.contains_key(&o) {
+            return true;
+        }
+        object = o.parent();
+    }
+    false
+}
+
+fn forget_oldest(dropped: &mut BTreeMap<Key, u64>) {
+    if dropped.len() <= MAX_DROPPED {
+        return;
+    }
+    let mut by_age: Vec<(u64, Key)> = dropped.iter().map(|(k, v)| (*v, k.clone())).collect();
+    by_age.sort();
+    for (_, k) in by_age.into_iter().take(dropped.len() - MAX_DROPPED) {
+        dropped.remove(&k);
+    }
 }
 
 /// The three-way rule: `Some(choice)` when at most one side changed,
@@ -134,11 +118,7 @@ fn pick<T: PartialEq>(base: Option<T>, local: Option<T>, remote: Option<T>) -> O
     }
 }
 
-fn keys<'a, V>(
-    a: &'a BTreeMap<String, V>,
-    b: &'a BTreeMap<String, V>,
-    c: &'a BTreeMap<String, V>,
-) -> BTreeSet<&'a String> {
+fn keys<'a>(a: &'a Flat, b: &'a Flat, c: &'a Flat) -> BTreeSet<&'a Key> {
     a.keys().chain(b.keys()).chain(c.keys()).collect()
 }
 
@@ -147,8 +127,8 @@ mod tests {
     use super::*;
     use crate::schema::RetentionPolicy;
 
-    /// A schema from a compact spelling: `"db"` is a database with InfluxDB's
-    /// default `autogen`; `"db.rp=30d"` a policy; `"db.rp=30d*"` the default
+    /// A schema from a compact spelling: `"db"` is a database with no policies
+    /// yet; `"db.rp=30d"` a policy; `"db.rp=30d*"` the default
     /// one; `"db:cq=TEXT"` a continuous query.
     fn s(items: &[&str]) -> Schema {
         let mut schema = Schema::default();
@@ -187,6 +167,18 @@ mod tests {
         usize,
     );
 
+    /// A current-format document of `schema` that lists `dropped`.
+    fn doc(schema: Schema, dropped: &[Key]) -> Document {
+        Document {
+            schema,
+            dropped: Some(dropped.iter().map(|k| (k.clone(), 1)).collect()),
+        }
+    }
+
+    fn db(name: &str) -> Key {
+        Key::Database(name.into())
+    }
+
     #[test]
     fn three_way_merge() {
         #[rustfmt::skip]
@@ -206,7 +198,7 @@ mod tests {
                 &["a.r=1h*", "a.x=2h", "a.y=3h"], 0),
             ("a policy altered locally, a query added remotely",
                 &["a.r=1h*"], &["a.r=5h*"], &["a.r=1h*", "a:q=Q"], &["a.r=5h*", "a:q=Q"], 0),
-            ("both altered one policy: remote wins",
+            ("both altered one field: remote wins",
                 &["a.r=1h*"], &["a.r=2h*"], &["a.r=3h*"], &["a.r=3h*"], 1),
             ("both changed one query: remote wins",
                 &["a.r=1h*", "a:q=A"], &["a.r=1h*", "a:q=B"], &["a.r=1h*", "a:q=C"], &["a.r=1h*", "a:q=C"], 1),
@@ -221,10 +213,13 @@ mod tests {
                 &["a.r=1h", "a.x=2h", "a.y=3h*"], &["a.r=1h", "a.x=2h", "a.y=3h*"], 1),
             ("a default that was dropped is no default",
                 &["a.r=1h*", "a.x=2h"], &["a.x=2h"], &["a.r=1h*", "a.x=2h"], &["a.x=2h"], 0),
+            ("a reserved database is never merged", &[], &["_internal"], &["_internal", "a"], &["a"], 0),
         ];
         for (what, base, local, remote, want, conflicts) in cases {
-            let got = merge(&s(base), &s(local), &s(remote));
-            assert_eq!(got.schema, s(want), "{what}");
+            // A format-version 1 remote: anything missing counts as dropped.
+            let remote = Document { schema: s(remote), dropped: None };
+            let got = merge(&s(base), &s(local), &remote, 2);
+            assert_eq!(got.document.schema, s(want), "{what}");
             assert_eq!(
                 got.conflicts.len(),
                 *conflicts,
@@ -235,15 +230,79 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_changes_to_different_fields_of_one_policy_all_survive() {
+        let base = s(&["a.r=1h*"]);
+        let mut duration = base.clone();
+        duration.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().duration = "9h".into();
+        let mut shard = base.clone();
+        shard.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().shard_duration = "1h0m0s".into();
+        let mut replication = base.clone();
+        replication.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().replication = 3;
+        // Each node merges its change into what the previous one stored.
+        let v1 = merge(&base, &duration, &Document::new(base.clone()), 1).document;
+        let v2 = merge(&base, &shard, &v1, 2).document;
+        let v3 = merge(&base, &replication, &v2, 3).document;
+        let rp = &v3.schema.databases["a"].retention_policies["r"];
+        assert_eq!(
+            (rp.duration.as_str(), rp.shard_duration.as_str(), rp.replication, rp.default),
+            ("9h", "1h0m0s", 3, true)
+        );
+    }
+
+    #[test]
+    fn drops_are_recorded_and_only_recorded_drops_propagate() {
+        let base = s(&["a", "b", "c.r=1h*", "c.x=2h"]);
+        // Node one drops `a` and policy `c.x`: both are recorded, dated.
+        let local = s(&["b", "c.r=1h*"]);
+        let v1 = merge(&base, &local, &doc(base.clone(), &[]), 7).document;
+        assert_eq!(v1.schema, local);
+        let dropped = v1.dropped.clone().unwrap();
+        assert_eq!(
+            dropped.into_iter().collect::<Vec<_>>(),
+            [(db("a"), 7), (Key::Policy("c".into(), "x".into()), 7)]
+        );
+        // A node that still has both follows the recorded drops.
+        let other = merge(&base, &base, &v1, 8).document;
+        assert_eq!(other.schema, local);
+        // The store went back (wiped: an empty current-format document): what
+        // the base has and the store lost is kept, and written back.
+        let wiped = merge(&base, &base, &Document::new(Schema::default()), 1).document;
+        assert_eq!(wiped.schema, base);
+        // After the wipe someone dropped `b`: that drop is not undone by a node
+        // whose base predates the wipe.
+        let after = doc(s(&["a", "c.r=1h*", "c.x=2h"]), &[db("b")]);
+        let stale = merge(&base, &base, &after, 3).document;
+        assert_eq!(stale.schema, s(&["a", "c.r=1h*", "c.x=2h"]));
+        // A database created again is no longer listed as dropped.
+        let again = merge(&local, &s(&["a", "b", "c.r=1h*"]), &v1, 9).document;
+        assert!(!again.dropped.unwrap().contains_key(&db("a")));
+    }
+
+    #[test]
+    fn the_oldest_drops_are_forgotten_first() {
+        let mut dropped = BTreeMap::new();
+        for i in 0..(MAX_DROPPED as u64 + 5) {
+            dropped.insert(db(&format!("d{i:05}")), i + 1);
+        }
+        let remote = Document { schema: s(&["x"]), dropped: Some(dropped) };
+        let merged = merge(&s(&["x"]), &s(&[]), &remote, 99_999).document;
+        let kept = merged.dropped.unwrap();
+        assert_eq!(kept.len(), MAX_DROPPED);
+        assert!(kept.contains_key(&db("x")), "the newest drop is kept");
+        assert!(!kept.contains_key(&db("d00000")), "the oldest is forgotten");
+    }
+
+    #[test]
     fn merging_is_settled_the_same_way_on_every_node() {
         // Two nodes resolving the same concurrent edits reach one schema.
         let base = s(&["a.r=1h*"]);
         let one = s(&["a.r=1h*", "b"]);
         let two = s(&["a.r=2h*"]);
-        let stored = merge(&base, &one, &base).schema; // node one wrote first
-        let on_two = merge(&base, &two, &stored).schema; // node two merges and writes
-        let on_one = merge(&stored, &stored, &on_two).schema; // node one adopts
-        assert_eq!(on_one, on_two);
-        assert_eq!(on_two, s(&["a.r=2h*", "b"]));
+        let start = Document::new(base.clone());
+        let stored = merge(&base, &one, &start, 1).document; // node one wrote first
+        let on_two = merge(&base, &two, &stored, 2).document; // node two merges and writes
+        let on_one = merge(&stored.schema, &stored.schema, &on_two, 3).document; // node one adopts
+        assert_eq!(on_one.schema, on_two.schema);
+        assert_eq!(on_two.schema, s(&["a.r=2h*", "b"]));
     }
 }

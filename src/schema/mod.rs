@@ -1,32 +1,40 @@
 //! The schema document the agent keeps in a cluster's metadata: every
 //! database with its retention policies and continuous queries, as InfluxDB
-//! reports them. Also the three-way [`merge`] of two nodes' changes and the
-//! [`plan`] of InfluxQL statements that turns one schema into another.
+//! reports them, and the objects dropped lately. Also the three-way [`merge`]
+//! of two nodes' changes and the [`plan`] of InfluxQL statements that takes a
+//! server from one schema to another, both worked key by key on the [`flat`]
+//! form.
 //!
 //! ```json
-//! {"format": "cflux.influxdb-schema", "format-version": 1,
-//!  "databases": {"telegraf": {
-//!    "retention-policies": {"autogen": {"duration": "0s", "shard-duration": "168h0m0s",
-//!                                       "replication": 1, "default": true}},
-//!    "continuous-queries": {"cq_1h": "CREATE CONTINUOUS QUERY cq_1h ON telegraf BEGIN … END"}}}}
+//! {"format":"cflux.influxdb-schema","format-version":2,
+//!  "databases":{"telegraf":{
+//!    "retention-policies":{"autogen":{"duration":"0s","shard-duration":"168h0m0s",
+//!                                      "replication":1,"default":true}},
+//!    "continuous-queries":{"cq_1h":"CREATE CONTINUOUS QUERY cq_1h ON telegraf BEGIN … END"}}},
+//!  "dropped":[{"database":"old","version":12}]}
 //! ```
 
+pub mod flat;
 mod merge;
 mod plan;
 
-pub use merge::{Merged, merge};
-pub use plan::{plan, quote};
+pub use merge::{MAX_DROPPED, Merged, is_dropped, merge};
+pub use plan::{Plan, Statement, plan, quote};
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use flat::Key;
+
 /// The format marker of the document.
 pub const FORMAT: &str = "cflux.influxdb-schema";
-pub const FORMAT_VERSION: u64 = 1;
+/// Version 2 added `dropped`; version 1 documents are still read.
+pub const FORMAT_VERSION: u64 = 2;
 pub const CONTENT_TYPE: &str = "application/json";
-/// InfluxDB's own database, never synchronised.
-pub const INTERNAL: &str = "_internal";
+/// Databases InfluxDB keeps for itself: never read, planned or synchronised,
+/// whatever a document says.
+pub const RESERVED: &[&str] = &["_internal"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,10 +45,10 @@ pub struct Schema {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Database {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub retention_policies: BTreeMap<String, RetentionPolicy>,
     /// Name → the canonical text `SHOW CONTINUOUS QUERIES` returns.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub continuous_queries: BTreeMap<String, String>,
 }
 
@@ -54,48 +62,134 @@ pub struct RetentionPolicy {
     pub default: bool,
 }
 
-/// The document around a [`Schema`].
+/// A cluster's schema document: the schema, and what was dropped from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Document {
+    pub schema: Schema,
+    /// Dropped objects (databases, policies, queries) with the version that
+    /// dropped them. An object a node still has, or a store that went back
+    /// lost, comes back unless it is listed here. `None` for a format-version
+    /// 1 document, in which anything missing counts as dropped.
+    pub dropped: Option<BTreeMap<Key, u64>>,
+}
+
+/// The document as JSON.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct Document {
+struct Wire {
     format: String,
     format_version: u64,
     #[serde(flatten)]
     schema: Schema,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dropped: Option<Vec<Dropped>>,
 }
 
-impl Schema {
-    /// The document's bytes.
-    pub fn to_document(&self) -> Vec<u8> {
-        let doc = Document {
+/// One entry of `dropped`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct Dropped {
+    database: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retention_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    continuous_query: Option<String>,
+    version: u64,
+}
+
+impl Dropped {
+    fn key(self) -> Result<(Key, u64), String> {
+        let key = match (self.retention_policy, self.continuous_query) {
+            (None, None) => Key::Database(self.database),
+            (Some(p), None) => Key::Policy(self.database, p),
+            (None, Some(q)) => Key::Query(self.database, q),
+            (Some(_), Some(_)) => {
+                return Err("a dropped entry names a policy and a query".into());
+            }
+        };
+        Ok((key, self.version))
+    }
+
+    fn of(key: &Key, version: u64) -> Option<Dropped> {
+        let (database, retention_policy, continuous_query) = match key {
+            Key::Database(d) => (d.clone(), None, None),
+            Key::Policy(d, p) => (d.clone(), Some(p.clone()), None),
+            Key::Query(d, q) => (d.clone(), None, Some(q.clone())),
+            Key::PolicyField(..) | Key::Default(_) => return None,
+        };
+        Some(Dropped {
+            database,
+            retention_policy,
+            continuous_query,
+            version,
+        })
+    }
+}
+
+impl Document {
+    /// A current-format document of `schema` with nothing dropped.
+    pub fn new(schema: Schema) -> Document {
+        Document {
+            schema,
+            dropped: Some(BTreeMap::new()),
+        }
+    }
+
+    /// Compact JSON, written as a current-format document.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let dropped = self
+            .dropped
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| Dropped::of(k, *v))
+            .collect();
+        let wire = Wire {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
-            schema: self.clone(),
+            schema: self.schema.clone(),
+            dropped: Some(dropped),
         };
-        let mut bytes = serde_json::to_vec_pretty(&doc).expect("schemas serialise");
-        bytes.push(b'\n');
-        bytes
+        serde_json::to_vec(&wire).expect("schemas serialise")
     }
 
     /// Parses a document, refusing anything that is not one (for example
     /// the original client's binary protobuf) with a reason.
-    pub fn from_document(bytes: &[u8]) -> Result<Schema, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Document, String> {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(
             |_| "it is not JSON (the original ClusterFlux client stores binary protobuf)",
         )?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
             return Err(format!("it has no \"format\": \"{FORMAT}\" marker"));
         }
-        let doc: Document =
+        let wire: Wire =
             serde_json::from_value(value).map_err(|e| format!("it is malformed: {e}"))?;
-        if doc.format_version != FORMAT_VERSION {
-            return Err(format!(
-                "it is format-version {}, this agent understands {FORMAT_VERSION}",
-                doc.format_version
-            ));
-        }
-        doc.schema.validate()?;
-        Ok(doc.schema)
+        let dropped = match wire.format_version {
+            1 if wire.dropped.is_none() => None,
+            FORMAT_VERSION => Some(
+                wire.dropped
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Dropped::key)
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => {
+                return Err(format!(
+                    "it is format-version {other}, this agent understands 1 and {FORMAT_VERSION}"
+                ));
+            }
+        };
+        wire.schema.validate()?;
+        Ok(Document {
+            schema: wire.schema,
+            dropped,
+        })
+    }
+}
+
+impl Schema {
+    /// The schema of a document (see [`Document::parse`]).
+    pub fn from_document(bytes: &[u8]) -> Result<Schema, String> {
+        Document::parse(bytes).map(|d| d.schema)
     }
 
     /// Values that end up inside statements must be what they claim to be.
@@ -120,15 +214,6 @@ impl Schema {
             }
         }
         Ok(())
-    }
-
-    /// The name of `db`'s default retention policy.
-    pub(crate) fn default_rp(&self, db: &str) -> Option<&str> {
-        let d = self.databases.get(db)?;
-        d.retention_policies
-            .iter()
-            .find(|(_, rp)| rp.default)
-            .map(|(n, _)| n.as_str())
     }
 }
 

@@ -328,7 +328,7 @@ async fn the_agent_outlasts_a_manager_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn statement_errors_inside_http_200_are_errors() {
+async fn statement_errors_inside_http_200_are_errors_and_stop_no_other_statement() {
     let i = Influxd::start().await;
     let client = cflux::influx::Influx::new(&i.url(), None).unwrap();
     let err = client
@@ -336,12 +336,22 @@ async fn statement_errors_inside_http_200_are_errors() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("database not found"), "{err}");
-    // Applying the same schema twice is idempotent.
-    let mut want = Schema::default();
-    want.databases.insert("d".into(), Default::default());
-    client.converge(&want).await.unwrap();
-    assert_eq!(client.converge(&want).await.unwrap(), Vec::<String>::new());
-    assert_eq!(i.databases().await, ["d"]);
+    // InfluxDB stops a query at its first failing statement and refuses a
+    // query it cannot parse: `execute` still runs every statement.
+    let statements: Vec<String> = [
+        r#"CREATE DATABASE "a""#,
+        r#"CREATE RETENTION POLICY "r" ON "missing" DURATION 1d REPLICATION 1"#,
+        r#"CREATE DATABASE "b""#,
+        "CREATE DATABASE \"raw\nnewline\"",
+        r#"CREATE DATABASE "c""#,
+    ]
+    .map(String::from)
+    .into();
+    let outcomes = client.execute(&statements).await.unwrap();
+    let failed: Vec<usize> = (0..outcomes.len()).filter(|i| outcomes[*i].is_err()).collect();
+    assert_eq!(failed, [1, 3], "{outcomes:?}");
+    assert!(outcomes[1].as_ref().unwrap_err().contains("database not found"));
+    assert_eq!(i.databases().await, ["a", "b", "c"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
