@@ -204,7 +204,10 @@ impl Influx {
                 });
             }
         }
-        Ok(outcome.into_iter().map(|o| o.expect("every slot filled")).collect())
+        Ok(outcome
+            .into_iter()
+            .map(|o| o.expect("every slot filled"))
+            .collect())
     }
 
     /// Every database but the reserved ones, with policies and queries. A

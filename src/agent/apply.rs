@@ -43,7 +43,11 @@ impl Applied {
 
 /// Takes the server from `before` (the snapshot the merge was made on)
 /// towards `target`. Fails only when the server cannot be read or reached.
-pub async fn apply(influx: &Influx, before: &Schema, target: &Schema) -> Result<Applied, InfluxError> {
+pub async fn apply(
+    influx: &Influx,
+    before: &Schema,
+    target: &Schema,
+) -> Result<Applied, InfluxError> {
     let target = flat::flatten(target);
     let mut done = Applied {
         before: flat::flatten(before),
@@ -53,9 +57,9 @@ pub async fn apply(influx: &Influx, before: &Schema, target: &Schema) -> Result<
     let mut created: Vec<String> = Vec::new();
     for pass in 0..=PASSES {
         done.now = flat::flatten(&influx.schema().await?);
+        // The snapshot had nothing of a database this round created.
         for d in created.drain(..) {
             let db = Key::Database(d);
-            done.before.retain(|k, _| !k.is_within(&db));
             let made: Vec<_> = flat::within(&done.now, &db)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();

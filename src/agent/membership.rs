@@ -1,6 +1,9 @@
 //! The agent's node membership: wait for influxd, register (or reuse the
-//! saved id), heartbeat at a third of the TTL, register again when the
-//! manager has forgotten the node, and say "going down" on shutdown.
+//! saved id, or the node's own record found by hostname, bind address and
+//! URL), heartbeat at a third of the TTL, register again when the manager
+//! has forgotten the node or the saved id names another node's record (a
+//! store that went back hands ids out again), and say "going down" on
+//! shutdown.
 
 use std::time::Duration;
 
@@ -8,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Agent;
 use crate::backoff::Backoff;
-use crate::client::NewNode;
+use crate::client::{Client, ClientError, NewNode};
+use crate::nodes::Node;
 
 /// How long the "going down" call may take at shutdown.
 const DOWN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -30,9 +34,27 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
     loop {
         let answer = match id {
             Some(id) => agent.client.refresh(cluster, id).await,
-            None => agent.client.register(cluster, &new).await,
+            None => match own_record(&agent.client, cluster, &new).await {
+                Ok(Some(found)) => {
+                    tracing::info!(id = found, "found this node's record; using its id");
+                    agent.client.refresh(cluster, found).await
+                }
+                Ok(None) => agent.client.register(cluster, &new).await,
+                Err(e) => Err(e),
+            },
         };
         let delay = match answer {
+            Ok(node) if !is_ours(&node, &new) => {
+                tracing::warn!(
+                    id = node.id,
+                    hostname = %node.hostname,
+                    bind_address = %node.bind_address,
+                    "the manager's node with this node's saved id is another node (its store went back?); registering again"
+                );
+                id = None;
+                agent.state.set_node_id(None)?;
+                Duration::ZERO
+            }
             Ok(node) => {
                 if id != Some(node.id) {
                     agent.state.set_node_id(Some(node.id))?;
@@ -78,6 +100,27 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+/// Whether `node` is the record of the node `new` describes.
+fn is_ours(node: &Node, new: &NewNode) -> bool {
+    Some(&node.hostname) == Some(&new.hostname)
+        && Some(&node.bind_address) == new.bind_address.as_ref()
+        && node.url == new.url
+}
+
+/// The id of a record with this node's hostname, bind address and URL (its
+/// state folder was lost, say), so it is not registered twice.
+async fn own_record(
+    client: &Client,
+    cluster: &str,
+    new: &NewNode,
+) -> Result<Option<u64>, ClientError> {
+    let nodes = match client.cluster_nodes(cluster).await {
+        Err(e) if e.is_not_found() => return Ok(None),
+        other => other?,
+    };
+    Ok(nodes.iter().find(|n| is_ours(n, new)).map(|n| n.id))
 }
 
 /// Polls `/ping` until influxd answers; its version, or `None` on shutdown.

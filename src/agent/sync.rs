@@ -29,9 +29,15 @@ const ROUNDS: usize = 5;
 
 /// The cluster's newest document as this agent knows it.
 enum Remote {
-    Schema { version: u64, document: Document },
+    Schema {
+        version: u64,
+        document: Document,
+    },
     /// Not a schema document: the agent leaves the cluster's metadata alone.
-    Foreign { version: u64, reason: String },
+    Foreign {
+        version: u64,
+        reason: String,
+    },
 }
 
 impl Remote {
@@ -246,7 +252,10 @@ impl Sync<'_> {
             "settled a round that was cut short from what InfluxDB has"
         );
         let synced = self.synced.as_mut().expect("checked above");
-        synced.version = synced.pending.as_ref().map_or(synced.version, |p| p.version);
+        synced.version = synced
+            .pending
+            .as_ref()
+            .map_or(synced.version, |p| p.version);
         synced.schema = schema;
         synced.pending = None;
         self.save()?;
@@ -258,7 +267,11 @@ impl Sync<'_> {
         self.recover().await?;
         for _ in 0..ROUNDS {
             let local = agent.influx.schema().await?;
-            let held = self.synced.as_ref().map(|s| s.held.clone()).unwrap_or_default();
+            let held = self
+                .synced
+                .as_ref()
+                .map(|s| s.held.clone())
+                .unwrap_or_default();
             if let Some(s) = &self.synced {
                 if !self.dirty && without(&local, &held) == s.schema {
                     return Ok(());
@@ -331,7 +344,11 @@ impl Sync<'_> {
                         self.remote = Some(Remote::from_metadata(&newest));
                         continue;
                     }
-                    Err(ClientError::Api { status: 413, message, .. }) => {
+                    Err(ClientError::Api {
+                        status: 413,
+                        message,
+                        ..
+                    }) => {
                         let note = format!("refused:{size}");
                         if self.reported.insert(note) {
                             tracing::error!(
@@ -451,7 +468,16 @@ fn without(schema: &Schema, held: &BTreeSet<Key>) -> Schema {
         return schema.clone();
     }
     let mut f: Flat = flat::flatten(schema);
-    f.retain(|k, _| !held.iter().any(|h| k.is_within(h)));
+    f.retain(|k, _| {
+        let mut object = Some(k.object());
+        while let Some(o) = object {
+            if held.contains(&o) {
+                return false;
+            }
+            object = o.parent();
+        }
+        true
+    });
     flat::unflatten(&f)
 }
 

@@ -30,8 +30,10 @@ impl Field {
     }
 }
 
-/// The address of one object of a schema.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The address of one object of a schema. Keys sort by database first,
+/// and a policy's fields right after it, so everything within an object is
+/// one range of a [`Flat`] map.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Key {
     Database(String),
@@ -42,7 +44,31 @@ pub enum Key {
     Query(String, String),
 }
 
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl Key {
+    /// (database, kind, name, field): the database itself first, then its
+    /// default, its policies each followed by their fields, its queries.
+    fn sort_key(&self) -> (&str, u8, &str, Option<Field>) {
+        match self {
+            Key::Database(d) => (d, 0, "", None),
+            Key::Default(d) => (d, 1, "", None),
+            Key::Policy(d, p) => (d, 2, p, None),
+            Key::PolicyField(d, p, f) => (d, 2, p, Some(*f)),
+            Key::Query(d, q) => (d, 3, q, None),
+        }
+    }
+
     pub fn database(&self) -> &str {
         match self {
             Key::Database(d)
@@ -137,7 +163,10 @@ pub fn flatten(schema: &Schema) -> Flat {
             }
         }
         for (name, text) in &d.continuous_queries {
-            flat.insert(Key::Query(db.clone(), name.clone()), Value::Text(text.clone()));
+            flat.insert(
+                Key::Query(db.clone(), name.clone()),
+                Value::Text(text.clone()),
+            );
         }
     }
     flat
@@ -188,13 +217,13 @@ pub fn tidy(flat: &mut Flat, fallback: &Flat) {
     for (d, p) in policies {
         for f in Field::ALL {
             let key = Key::PolicyField(d.clone(), p.clone(), f);
-            if !flat.contains_key(&key) {
-                let value = fallback.get(&key).cloned().unwrap_or(match f {
+            let fallback = fallback.get(&key).cloned();
+            flat.entry(key).or_insert_with(|| {
+                fallback.unwrap_or(match f {
                     Field::Replication => Value::Number(1),
                     _ => Value::Text("0s".into()),
-                });
-                flat.insert(key, value);
-            }
+                })
+            });
         }
     }
 }
@@ -241,10 +270,10 @@ pub fn unflatten(flat: &Flat) -> Schema {
     schema
 }
 
-/// The keys of `flat` that lie within `object`.
+/// The keys of `flat` that lie within `object` (one range of the map).
 pub fn within<'a>(flat: &'a Flat, object: &'a Key) -> impl Iterator<Item = (&'a Key, &'a Value)> {
-    flat.iter()
-        .filter(move |(k, _)| k.database() == object.database() && k.is_within(object))
+    flat.range(object.clone()..)
+        .take_while(move |(k, _)| k.is_within(object))
 }
 
 #[cfg(test)]
@@ -278,6 +307,27 @@ mod tests {
     }
 
     #[test]
+    fn everything_within_an_object_is_one_range() {
+        let d = |s: &str| s.to_string();
+        let mut flat = Flat::new();
+        for k in [
+            Key::Query(d("a"), d("q")),
+            Key::PolicyField(d("a"), d("p"), Field::Duration),
+            Key::Database(d("b")),
+            Key::Policy(d("a"), d("p")),
+            Key::Default(d("a")),
+            Key::Database(d("a")),
+            Key::Policy(d("a"), d("o")),
+        ] {
+            flat.insert(k, Value::Present);
+        }
+        let a = Key::Database(d("a"));
+        assert_eq!(within(&flat, &a).count(), 6);
+        let p = Key::Policy(d("a"), d("p"));
+        assert_eq!(within(&flat, &p).count(), 2);
+    }
+
+    #[test]
     fn tidying_removes_orphans_and_dangling_defaults() {
         let mut flat = Flat::new();
         flat.insert(Key::Policy("gone".into(), "p".into()), Value::Present);
@@ -288,7 +338,11 @@ mod tests {
         assert!(!flat.contains_key(&Key::Policy("gone".into(), "p".into())));
         assert!(!flat.contains_key(&Key::Default("d".into())));
         assert_eq!(
-            flat.get(&Key::PolicyField("d".into(), "p".into(), Field::Replication)),
+            flat.get(&Key::PolicyField(
+                "d".into(),
+                "p".into(),
+                Field::Replication
+            )),
             Some(&Value::Number(1)),
             "a policy always has every field"
         );

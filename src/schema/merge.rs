@@ -217,7 +217,10 @@ mod tests {
         ];
         for (what, base, local, remote, want, conflicts) in cases {
             // A format-version 1 remote: anything missing counts as dropped.
-            let remote = Document { schema: s(remote), dropped: None };
+            let remote = Document {
+                schema: s(remote),
+                dropped: None,
+            };
             let got = merge(&s(base), &s(local), &remote, 2);
             assert_eq!(got.document.schema, s(want), "{what}");
             assert_eq!(
@@ -233,18 +236,44 @@ mod tests {
     fn concurrent_changes_to_different_fields_of_one_policy_all_survive() {
         let base = s(&["a.r=1h*"]);
         let mut duration = base.clone();
-        duration.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().duration = "9h".into();
+        duration
+            .databases
+            .get_mut("a")
+            .unwrap()
+            .retention_policies
+            .get_mut("r")
+            .unwrap()
+            .duration = "9h".into();
         let mut shard = base.clone();
-        shard.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().shard_duration = "1h0m0s".into();
+        shard
+            .databases
+            .get_mut("a")
+            .unwrap()
+            .retention_policies
+            .get_mut("r")
+            .unwrap()
+            .shard_duration = "1h0m0s".into();
         let mut replication = base.clone();
-        replication.databases.get_mut("a").unwrap().retention_policies.get_mut("r").unwrap().replication = 3;
+        replication
+            .databases
+            .get_mut("a")
+            .unwrap()
+            .retention_policies
+            .get_mut("r")
+            .unwrap()
+            .replication = 3;
         // Each node merges its change into what the previous one stored.
         let v1 = merge(&base, &duration, &Document::new(base.clone()), 1).document;
         let v2 = merge(&base, &shard, &v1, 2).document;
         let v3 = merge(&base, &replication, &v2, 3).document;
         let rp = &v3.schema.databases["a"].retention_policies["r"];
         assert_eq!(
-            (rp.duration.as_str(), rp.shard_duration.as_str(), rp.replication, rp.default),
+            (
+                rp.duration.as_str(),
+                rp.shard_duration.as_str(),
+                rp.replication,
+                rp.default
+            ),
             ("9h", "1h0m0s", 3, true)
         );
     }
@@ -284,7 +313,10 @@ mod tests {
         for i in 0..(MAX_DROPPED as u64 + 5) {
             dropped.insert(db(&format!("d{i:05}")), i + 1);
         }
-        let remote = Document { schema: s(&["x"]), dropped: Some(dropped) };
+        let remote = Document {
+            schema: s(&["x"]),
+            dropped: Some(dropped),
+        };
         let merged = merge(&s(&["x"]), &s(&[]), &remote, 99_999).document;
         let kept = merged.dropped.unwrap();
         assert_eq!(kept.len(), MAX_DROPPED);

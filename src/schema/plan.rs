@@ -109,16 +109,22 @@ pub fn plan(before: &Flat, now: &Flat, target: &Flat) -> Plan {
             _ => {}
         }
     }
-    p.plan.statements.extend(drops.into_iter().map(|text| Statement {
-        text,
-        creates: None,
-    }));
+    p.plan
+        .statements
+        .extend(drops.into_iter().map(|text| Statement {
+            text,
+            creates: None,
+        }));
     p.plan
 }
 
 impl Planner<'_> {
     fn state(&self, key: &Key) -> State {
-        let (b, n, t) = (self.before.get(key), self.now.get(key), self.target.get(key));
+        let (b, n, t) = (
+            self.before.get(key),
+            self.now.get(key),
+            self.target.get(key),
+        );
         if b == t {
             State::Keep
         } else if n == t {
@@ -144,7 +150,9 @@ impl Planner<'_> {
 
     fn create_database(&self, d: &str) -> String {
         let default = match self.target.get(&Key::Default(d.into())) {
-            Some(Value::Text(p)) if self.target.contains_key(&Key::Policy(d.into(), p.clone())) => p,
+            Some(Value::Text(p)) if self.target.contains_key(&Key::Policy(d.into(), p.clone())) => {
+                p
+            }
             _ => return format!("CREATE DATABASE {}", quote(d)),
         };
         format!(
@@ -173,12 +181,15 @@ impl Planner<'_> {
             _ => None,
         };
         let mut default_set = false;
-        let policies: BTreeSet<String> = self
-            .before
-            .keys()
-            .chain(self.target.keys())
+        let db = Key::Database(d.into());
+        let keys: Vec<&Key> = within(self.before, &db)
+            .chain(within(self.target, &db))
+            .map(|(k, _)| k)
+            .collect();
+        let policies: BTreeSet<String> = keys
+            .iter()
             .filter_map(|k| match k {
-                Key::Policy(db, p) if db == d => Some(p.clone()),
+                Key::Policy(_, p) => Some(p.clone()),
                 _ => None,
             })
             .collect();
@@ -237,12 +248,10 @@ impl Planner<'_> {
         if new_default.is_some() && !default_set {
             self.plan.skipped.push(default_key);
         }
-        let queries: BTreeSet<String> = self
-            .before
-            .keys()
-            .chain(self.target.keys())
+        let queries: BTreeSet<String> = keys
+            .iter()
             .filter_map(|k| match k {
-                Key::Query(db, q) if db == d => Some(q.clone()),
+                Key::Query(_, q) => Some(q.clone()),
                 _ => None,
             })
             .collect();
@@ -313,7 +322,10 @@ mod tests {
     /// The statements of a plan made on `before`, with the server still there.
     fn texts(before: &Schema, now: &Schema, target: &Schema) -> (Vec<String>, Vec<Key>) {
         let p = plan(&flatten(before), &flatten(now), &flatten(target));
-        (p.statements.into_iter().map(|s| s.text).collect(), p.skipped)
+        (
+            p.statements.into_iter().map(|s| s.text).collect(),
+            p.skipped,
+        )
     }
 
     #[test]
@@ -382,7 +394,8 @@ mod tests {
         let snapshot = schema(&[("a", db(&[("r", rp("1h0m0s", true))], &[]))]);
         // Created on the server after the snapshot: not in the target, kept.
         let mut now = snapshot.clone();
-        now.databases.insert("new".into(), db(&[("autogen", rp("0s", true))], &[]));
+        now.databases
+            .insert("new".into(), db(&[("autogen", rp("0s", true))], &[]));
         assert_eq!(texts(&snapshot, &now, &snapshot), (vec![], vec![]));
         // Altered after the snapshot while the target keeps the old value: kept.
         let altered = schema(&[("a", db(&[("r", rp("2h0m0s", true))], &[]))]);
@@ -409,7 +422,10 @@ mod tests {
             (vec![], vec![Key::Database("a".into())])
         );
         // Dropped on the server meanwhile: nothing is created back.
-        assert_eq!(texts(&snapshot, &Schema::default(), &remote), (vec![], vec![]));
+        assert_eq!(
+            texts(&snapshot, &Schema::default(), &remote),
+            (vec![], vec![])
+        );
     }
 
     #[test]
@@ -443,14 +459,20 @@ mod tests {
                 .contains("format-version 3")
         );
         // Version 1 documents are read, with nothing listed as dropped.
-        let v1 = Document::parse(br#"{"format":"cflux.influxdb-schema","format-version":1,"databases":{"d":{}}}"#).unwrap();
+        let v1 = Document::parse(
+            br#"{"format":"cflux.influxdb-schema","format-version":1,"databases":{"d":{}}}"#,
+        )
+        .unwrap();
         assert_eq!((v1.schema.databases.len(), v1.dropped), (1, None));
         // Compact, with dropped objects listed.
         let mut gone = Document::new(s);
         gone.dropped = Some([(Key::Policy("d".into(), "old".into()), 4)].into());
         let bytes = gone.to_bytes();
         assert!(!bytes.contains(&b'\n'), "compact JSON");
-        assert!(String::from_utf8_lossy(&bytes).ends_with(r#""dropped":[{"database":"d","retention-policy":"old","version":4}]}"#));
+        assert!(
+            String::from_utf8_lossy(&bytes)
+                .ends_with(r#""dropped":[{"database":"d","retention-policy":"old","version":4}]}"#)
+        );
         assert_eq!(Document::parse(&bytes), Ok(gone));
         let injected = br#"{"format":"cflux.influxdb-schema","format-version":1,"databases":{"d":{"retention-policies":{"a":{"duration":"1h; DROP DATABASE d","shard-duration":"1h","replication":1,"default":true}}}}}"#;
         assert!(refused(injected).contains("bad duration"));

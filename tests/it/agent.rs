@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{Agent, Etcd, Influxd, Manager, ServeProcess, TestStore};
 
 /// Waits until `check` holds, showing the agents' logs if it never does.
-async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bool) {
+pub async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !check().await {
         if Instant::now() > deadline {
@@ -24,7 +24,7 @@ async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bo
     }
 }
 
-async fn all_have(nodes: &[&Influxd], check: impl Fn(&Schema) -> bool) -> bool {
+pub async fn all_have(nodes: &[&Influxd], check: impl Fn(&Schema) -> bool) -> bool {
     for node in nodes {
         if !check(&node.schema().await) {
             return false;
@@ -33,7 +33,7 @@ async fn all_have(nodes: &[&Influxd], check: impl Fn(&Schema) -> bool) -> bool {
     true
 }
 
-fn has_policy(s: &Schema, db: &str, rp: &str) -> bool {
+pub fn has_policy(s: &Schema, db: &str, rp: &str) -> bool {
     s.databases
         .get(db)
         .is_some_and(|d| d.retention_policies.contains_key(rp))
@@ -119,7 +119,7 @@ async fn schema_changes_reach_every_node() {
     assert_eq!(Schema::from_document(&doc.body), Ok(settled));
 }
 
-fn node_with_url(nodes: &Value, url: &str) -> Value {
+pub fn node_with_url(nodes: &Value, url: &str) -> Value {
     nodes
         .as_array()
         .unwrap()
@@ -348,9 +348,16 @@ async fn statement_errors_inside_http_200_are_errors_and_stop_no_other_statement
     .map(String::from)
     .into();
     let outcomes = client.execute(&statements).await.unwrap();
-    let failed: Vec<usize> = (0..outcomes.len()).filter(|i| outcomes[*i].is_err()).collect();
+    let failed: Vec<usize> = (0..outcomes.len())
+        .filter(|i| outcomes[*i].is_err())
+        .collect();
     assert_eq!(failed, [1, 3], "{outcomes:?}");
-    assert!(outcomes[1].as_ref().unwrap_err().contains("database not found"));
+    assert!(
+        outcomes[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("database not found")
+    );
     assert_eq!(i.databases().await, ["a", "b", "c"]);
 }
 

@@ -5,6 +5,7 @@
 //! when those are not installed.
 
 mod agent;
+mod agent_safety;
 mod api;
 mod bench;
 mod binary;

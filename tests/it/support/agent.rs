@@ -14,6 +14,17 @@ impl Agent {
     /// `cflux agent --cluster CLUSTER` for the influxd at `influx_url`,
     /// keeping its state in `state_dir`, checking the schema every 200 ms.
     pub fn start(endpoint: &str, cluster: &str, influx_url: &str, state_dir: &Path) -> Agent {
+        Agent::start_with(endpoint, cluster, influx_url, state_dir, &[])
+    }
+
+    /// [`Agent::start`] with more options.
+    pub fn start_with(
+        endpoint: &str,
+        cluster: &str,
+        influx_url: &str,
+        state_dir: &Path,
+        extra: &[&str],
+    ) -> Agent {
         std::fs::create_dir_all(state_dir).expect("state dir");
         let log = state_dir.with_extension("log");
         let file = std::fs::OpenOptions::new()
@@ -25,6 +36,7 @@ impl Agent {
             .args(["agent", "--cluster", cluster, "--endpoint", endpoint])
             .args(["--influx-url", influx_url, "--poll", "200ms", "--state-dir"])
             .arg(state_dir)
+            .args(extra)
             .env("CFLUX_LOG", "info")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -47,6 +59,14 @@ impl Agent {
         self.child
             .as_mut()
             .is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
+    /// SIGKILL: the agent dies wherever it is, writing nothing more.
+    pub fn sigkill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("wait");
+        }
     }
 
     /// SIGTERM, then waits (at most 10 s) for the exit.

@@ -95,9 +95,52 @@ impl Influxd {
         }
     }
 
+    /// Runs several statements in one request, panicking on any error.
+    pub async fn query_all(&self, statements: &[String]) {
+        if let Err(e) = self.client.query(statements).await {
+            panic!("{} statements on {}: {e}", statements.len(), self.url());
+        }
+    }
+
     /// The server's schema as the agent reads it.
     pub async fn schema(&self) -> Schema {
         self.client.schema().await.expect("schema")
+    }
+
+    /// Writes line protocol into `db`, panicking unless InfluxDB answers 204.
+    pub async fn write(&self, db: &str, lines: &str) {
+        let url = reqwest::Url::parse_with_params(&format!("{}/write", self.url()), [("db", db)])
+            .expect("url");
+        let resp = super::http()
+            .post(url)
+            .body(lines.to_string())
+            .send()
+            .await
+            .expect("write");
+        let status = resp.status();
+        assert_eq!(
+            status,
+            204,
+            "write to {db}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+
+    /// How many points `measurement` holds in `db`'s default policy.
+    pub async fn count(&self, db: &str, measurement: &str) -> u64 {
+        let q = format!(
+            "SELECT count(*) FROM {}..{}",
+            cflux::schema::quote(db),
+            cflux::schema::quote(measurement)
+        );
+        let r = self.client.query(std::slice::from_ref(&q)).await;
+        let series = r.unwrap_or_else(|e| panic!("{q}: {e}"));
+        series[0]
+            .first()
+            .and_then(|s| s.values.first())
+            .and_then(|row| row.get(1))
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
     }
 
     pub async fn databases(&self) -> Vec<String> {
