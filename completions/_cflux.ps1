@@ -75,6 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--bind-address', '--bind-address', [CompletionResultType]::ParameterName, 'The address other members use [default: host:port of --influx-url]')
             [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often the local schema is checked for changes')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager')
+            [CompletionResult]::new('--publish-local', '--publish-local', [CompletionResultType]::ParameterName, 'Without a synced schema (a new node, or a lost state folder), also publish the objects only this node has (not those the cluster lists as dropped); by default they are kept on the node but not published')
             [CompletionResult]::new('--leave', '--leave', [CompletionResultType]::ParameterName, 'Remove this node from the cluster for good (and forget its state), then exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

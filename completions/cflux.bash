@@ -199,7 +199,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__agent)
-            opts="-h --cluster --endpoint --token --cacert --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --leave --help"
+            opts="-h --cluster --endpoint --token --cacert --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --publish-local --leave --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

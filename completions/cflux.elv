@@ -70,6 +70,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --bind-address 'The address other members use [default: host:port of --influx-url]'
             cand --poll 'How often the local schema is checked for changes'
             cand --timeout 'Timeout of ordinary requests to the manager'
+            cand --publish-local 'Without a synced schema (a new node, or a lost state folder), also publish the objects only this node has (not those the cluster lists as dropped); by default they are kept on the node but not published'
             cand --leave 'Remove this node from the cluster for good (and forget its state), then exit'
             cand -h 'Print help'
             cand --help 'Print help'

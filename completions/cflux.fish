@@ -69,6 +69,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand agent" -l hostname -d 'The n
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l bind-address -d 'The address other members use [default: host:port of --influx-url]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l poll -d 'How often the local schema is checked for changes' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l timeout -d 'Timeout of ordinary requests to the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l publish-local -d 'Without a synced schema (a new node, or a lost state folder), also publish the objects only this node has (not those the cluster lists as dropped); by default they are kept on the node but not published'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l leave -d 'Remove this node from the cluster for good (and forget its state), then exit'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r

@@ -225,3 +225,33 @@ fn is_duration(s: &str) -> bool {
             && s.chars()
                 .all(|c| c.is_ascii_digit() || "nuµmshdw".contains(c)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// README's size figure: a database with a 20-character name and one
+    /// policy costs about 134 bytes, so 1 MiB holds some 7,800 of them.
+    #[test]
+    fn a_mebibyte_holds_7800_small_databases() {
+        let mut schema = Schema::default();
+        for i in 0..7800 {
+            let d = schema.databases.entry(format!("size_{i:014}")).or_default();
+            d.retention_policies.insert(
+                "autogen".into(),
+                RetentionPolicy {
+                    duration: "0s".into(),
+                    shard_duration: "168h0m0s".into(),
+                    replication: 1,
+                    default: true,
+                },
+            );
+        }
+        let bytes = Document::new(schema).to_bytes().len();
+        assert!(bytes <= 1 << 20, "{bytes} bytes");
+        assert!(
+            bytes > 1_000_000,
+            "{bytes} bytes: the README figure is stale"
+        );
+    }
+}
