@@ -112,10 +112,18 @@ pub fn settle(before: &Flat, target: &Flat, now: &Flat, agreed: &Flat, old: &Fla
         .collect();
     let mut base = Flat::new();
     for key in keys {
+        let replaced_halfway = matches!(key, Key::Query(..))
+            && now.get(key).is_none()
+            && before.contains_key(key)
+            && target.contains_key(key);
         let value = if target.get(key) != agreed.get(key) {
             old.get(key)
         } else if now.get(key) == target.get(key) {
             target.get(key)
+        } else if replaced_halfway {
+            // A changed query is dropped, then created: if only the drop
+            // ran, the base must not read the gap as this node's drop.
+            None
         } else {
             before.get(key)
         };
@@ -152,6 +160,25 @@ mod tests {
         // view of every key the merge meant to change.
         let base = settle(&before, &target, &before, &target, &f(&[]));
         assert_eq!(names(&base), ["a", "c"]);
+    }
+
+    #[test]
+    fn a_query_replaced_halfway_is_created_again_not_dropped() {
+        let q = Key::Query("d".into(), "q".into());
+        let with = |text: &str| -> Flat {
+            let mut m = f(&["d"]);
+            m.insert(q.clone(), Value::Text(text.into()));
+            m
+        };
+        // The DROP of the replacement ran, the CREATE did not.
+        let base = settle(&with("A"), &with("B"), &f(&["d"]), &with("B"), &f(&[]));
+        let merged = crate::schema::merge(
+            &base,
+            &flat::unflatten(&f(&["d"])),
+            &crate::schema::Document::new(flat::unflatten(&with("B"))),
+            2,
+        );
+        assert_eq!(flat::flatten(&merged.document.schema), with("B"));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
             },
         };
         let delay = match answer {
-            Ok(node) if !is_ours(&node, &new) => {
+            Ok(node) if id.is_some() && !is_ours(&node, &new) => {
                 tracing::warn!(
                     id = node.id,
                     hostname = %node.hostname,
@@ -103,10 +103,12 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
 }
 
 /// Whether `node` is the record of the node `new` describes.
+/// The URL is compared only when the manager reports one (older managers
+/// did not keep it).
 fn is_ours(node: &Node, new: &NewNode) -> bool {
-    Some(&node.hostname) == Some(&new.hostname)
+    node.hostname == new.hostname
         && Some(&node.bind_address) == new.bind_address.as_ref()
-        && node.url == new.url
+        && (node.url.is_none() || node.url == new.url)
 }
 
 /// The id of a record with this node's hostname, bind address and URL (its

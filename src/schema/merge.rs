@@ -73,7 +73,7 @@ pub fn merge(base: &Schema, local: &Schema, remote: &Document, next_version: u64
             dropped.entry(key.clone()).or_insert(next_version);
         }
     }
-    forget_oldest(&mut dropped);
+    forget_oldest(&mut dropped, next_version);
     Merged {
         document: Document {
             schema: flat::unflatten(&merged),
@@ -95,13 +95,20 @@ pub fn is_dropped(dropped: &BTreeMap<Key, u64>, key: &Key) -> bool {
     false
 }
 
-fn forget_oldest(dropped: &mut BTreeMap<Key, u64>) {
+/// Trims `dropped` to [`MAX_DROPPED`], oldest first — but never the drops
+/// of the version being written, however many there are.
+fn forget_oldest(dropped: &mut BTreeMap<Key, u64>, next_version: u64) {
     if dropped.len() <= MAX_DROPPED {
         return;
     }
-    let mut by_age: Vec<(u64, Key)> = dropped.iter().map(|(k, v)| (*v, k.clone())).collect();
+    let mut by_age: Vec<(u64, Key)> = dropped
+        .iter()
+        .filter(|(_, v)| **v < next_version)
+        .map(|(k, v)| (*v, k.clone()))
+        .collect();
     by_age.sort();
-    for (_, k) in by_age.into_iter().take(dropped.len() - MAX_DROPPED) {
+    let excess = dropped.len() - MAX_DROPPED;
+    for (_, k) in by_age.into_iter().take(excess) {
         dropped.remove(&k);
     }
 }
@@ -322,6 +329,12 @@ mod tests {
         assert_eq!(kept.len(), MAX_DROPPED);
         assert!(kept.contains_key(&db("x")), "the newest drop is kept");
         assert!(!kept.contains_key(&db("d00000")), "the oldest is forgotten");
+        // Drops of one round are all kept, even past the limit.
+        let many: Vec<String> = (0..MAX_DROPPED + 200).map(|i| format!("x{i:05}")).collect();
+        let names: Vec<&str> = many.iter().map(String::as_str).collect();
+        let base = s(&names);
+        let merged = merge(&base, &s(&[]), &Document::new(base.clone()), 5).document;
+        assert_eq!(merged.dropped.unwrap().len(), MAX_DROPPED + 200);
     }
 
     #[test]

@@ -205,16 +205,77 @@ impl Schema {
                 }
             }
             for (name, text) in &d.continuous_queries {
-                let upper = text.trim_start().to_ascii_uppercase();
-                if !upper.starts_with("CREATE CONTINUOUS QUERY") {
-                    return Err(format!(
-                        "continuous query {db}.{name}: not a CREATE CONTINUOUS QUERY statement"
-                    ));
-                }
+                check_query(db, name, text)
+                    .map_err(|why| format!("continuous query {db}.{name}: {why}"))?;
             }
         }
         Ok(())
     }
+}
+
+/// A query's text must be one `CREATE CONTINUOUS QUERY` statement for the
+/// name and database it is filed under: it is run as it is on every node.
+fn check_query(db: &str, name: &str, text: &str) -> Result<(), String> {
+    let rest = text.trim_start();
+    let prefix = "CREATE CONTINUOUS QUERY";
+    if !rest
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    {
+        return Err("not a CREATE CONTINUOUS QUERY statement".into());
+    }
+    let (ident, rest) = identifier(&rest[prefix.len()..]).ok_or("no query name")?;
+    if ident != name {
+        return Err(format!("the statement names query {ident:?}"));
+    }
+    let rest = rest.trim_start();
+    if !rest.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("ON ")) {
+        return Err("no ON clause after the name".into());
+    }
+    let (on, rest) = identifier(&rest[3..]).ok_or("no database after ON")?;
+    if on != db {
+        return Err(format!("the statement is ON database {on:?}"));
+    }
+    // One statement: no `;` outside quotes.
+    let mut quote = None;
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, ';') => return Err("more than one statement".into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// An InfluxQL identifier, bare or double-quoted (with `\\`, `\"` and `\n`
+/// escapes), after optional spaces; and what follows it.
+fn identifier(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if let Some(quoted) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = quoted.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Some((out, &quoted[i + 1..])),
+                '\\' => match chars.next()?.1 {
+                    'n' => out.push('\n'),
+                    other => out.push(other),
+                },
+                c => out.push(c),
+            }
+        }
+        return None;
+    }
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    (end > 0).then(|| (s[..end].to_string(), &s[end..]))
 }
 
 /// `168h0m0s`, `7d`, `INF`: digits and unit letters only.
@@ -229,6 +290,52 @@ fn is_duration(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_texts_are_one_statement_for_their_own_name_and_database() {
+        let ok = |db, name, text| check_query(db, name, text);
+        assert_eq!(
+            ok(
+                "d",
+                "q",
+                "CREATE CONTINUOUS QUERY q ON d BEGIN SELECT 1 END"
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            ok(
+                "a b",
+                "c\nq",
+                r#"CREATE CONTINUOUS QUERY "c\nq" ON "a b" BEGIN SELECT ';' END"#
+            ),
+            Ok(())
+        );
+        assert!(
+            ok(
+                "d",
+                "q",
+                "CREATE CONTINUOUS QUERY q ON d BEGIN SELECT 1 END; DROP DATABASE d"
+            )
+            .is_err()
+        );
+        assert!(
+            ok(
+                "d",
+                "q",
+                "CREATE CONTINUOUS QUERY q ON other BEGIN SELECT 1 END"
+            )
+            .is_err()
+        );
+        assert!(
+            ok(
+                "d",
+                "q",
+                "CREATE CONTINUOUS QUERY x ON d BEGIN SELECT 1 END"
+            )
+            .is_err()
+        );
+        assert!(ok("d", "q", "DROP DATABASE d").is_err());
+    }
 
     /// README's size figure: a database with a 20-character name and one
     /// policy costs about 134 bytes, so 1 MiB holds some 7,800 of them.

@@ -209,7 +209,9 @@ impl Planner<'_> {
                     ));
                 }
                 (State::Change, false) => {
-                    if within(self.now, &key).eq(within(self.before, &key)) {
+                    let made_default = self.now.get(&default_key) == Some(&Value::Text(p.clone()))
+                        && self.before.get(&default_key) != self.now.get(&default_key);
+                    if within(self.now, &key).eq(within(self.before, &key)) && !made_default {
                         policy_drops.push(format!("DROP RETENTION POLICY {} ON {on}", quote(p)));
                     } else {
                         self.plan.skipped.push(key);

@@ -122,7 +122,7 @@ async fn a_round_killed_halfway_brings_no_drop_back() {
     let states = tempfile::tempdir().unwrap();
     let state = states.path().join("a1");
     let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
-    let mut a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &state);
+    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &state);
     let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &states.path().join("a2"));
     i2.query(r#"CREATE DATABASE "first""#).await;
     until("both agents synced", &[&a1, &a2], async || {
@@ -130,13 +130,20 @@ async fn a_round_killed_halfway_brings_no_drop_back() {
     })
     .await;
 
-    // Node 2 creates many databases at once; node 1's agent is killed while
-    // it applies them.
+    // Node 2 creates many databases at once while node 1's agent is away;
+    // node 1's agent comes back and is killed while it applies them, in one
+    // round.
+    assert!(a1.stop().await.success());
     const MANY: usize = 1000;
     let statements: Vec<String> = (0..MANY)
         .map(|n| format!(r#"CREATE DATABASE "d{n:04}""#))
         .collect();
     i2.query_all(&statements).await;
+    until("all of them stored", &[&a2], async || {
+        document(&m, "c").await.schema.databases.len() == MANY + 1
+    })
+    .await;
+    let mut a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &state);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let have = i1.databases().await.len() - 1;
