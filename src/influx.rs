@@ -175,38 +175,55 @@ impl Influx {
     }
 
     /// Runs every statement, one failing not stopping the others, and says
-    /// how each went. InfluxDB stops a query at its first failing statement
-    /// and refuses a whole query it cannot parse, so statements are sent in
-    /// batches and any a batch did not confirm are run again one by one.
-    /// Only an unreachable server or refused credentials fail the call.
+    /// how each went. Only an unreachable server or refused credentials
+    /// fail the call.
     pub async fn execute(&self, statements: &[String]) -> Result<Vec<Result<(), String>>> {
+        Ok(self
+            .answers(statements)
+            .await?
+            .into_iter()
+            .map(|r| r.error.map_or(Ok(()), Err))
+            .collect())
+    }
+
+    /// Each statement's own result. InfluxDB stops a query at its first
+    /// failing statement and refuses a whole query it cannot parse, so
+    /// statements are sent in batches and any a batch did not answer
+    /// without error is run again on its own.
+    async fn answers(&self, statements: &[String]) -> Result<Vec<StatementResult>> {
         const BATCH: usize = 200;
-        let mut outcome: Vec<Option<Result<(), String>>> = vec![None; statements.len()];
+        let mut answers: Vec<Option<StatementResult>> = Vec::new();
+        answers.resize_with(statements.len(), || None);
         for (b, batch) in statements.chunks(BATCH).enumerate() {
             let parsed = self.post(batch).await?;
             if parsed.error.is_some() {
                 continue;
             }
             for r in parsed.results {
-                if let (Some(i), None) = (r.statement_id, r.error) {
-                    if let Some(slot) = outcome.get_mut(b * BATCH + i).filter(|_| i < batch.len()) {
-                        *slot = Some(Ok(()));
+                if let (Some(i), None) = (r.statement_id, &r.error) {
+                    if let Some(slot) = answers.get_mut(b * BATCH + i).filter(|_| i < batch.len()) {
+                        *slot = Some(r);
                     }
                 }
             }
         }
-        for (slot, statement) in outcome.iter_mut().zip(statements) {
+        for (slot, statement) in answers.iter_mut().zip(statements) {
             if slot.is_none() {
-                *slot = Some(match self.query(std::slice::from_ref(statement)).await {
-                    Ok(_) => Ok(()),
-                    Err(InfluxError::Statement(e)) => Err(e),
-                    Err(e) => return Err(e),
+                let mut alone = self.post(std::slice::from_ref(statement)).await?;
+                let error = alone.error.take();
+                *slot = Some(match (error, alone.results.into_iter().next()) {
+                    (None, Some(r)) => r,
+                    (error, _) => StatementResult {
+                        statement_id: Some(0),
+                        series: Vec::new(),
+                        error: Some(error.unwrap_or_else(|| "no result".into())),
+                    },
                 });
             }
         }
-        Ok(outcome
+        Ok(answers
             .into_iter()
-            .map(|o| o.expect("every slot filled"))
+            .map(|a| a.expect("every slot filled"))
             .collect())
     }
 
@@ -244,34 +261,8 @@ impl Influx {
             .iter()
             .map(|db| format!("SHOW RETENTION POLICIES ON {}", quote(db)))
             .collect();
-        // One request for all; a database whose answer that batch did not
-        // carry (InfluxDB stops at the first failing statement) is asked alone.
-        let mut answers: Vec<Option<StatementResult>> = Vec::new();
-        answers.resize_with(names.len(), || None);
-        let batch = self.post(&statements).await?;
-        for r in batch.results {
-            if let (Some(i), None) = (r.statement_id, &r.error) {
-                if let Some(slot) = answers.get_mut(i) {
-                    *slot = Some(r);
-                }
-            }
-        }
-        for (slot, statement) in answers.iter_mut().zip(&statements) {
-            if slot.is_none() {
-                let mut alone = self.post(std::slice::from_ref(statement)).await?;
-                let error = alone.error.take();
-                *slot = Some(match alone.results.pop() {
-                    Some(r) => r,
-                    None => StatementResult {
-                        statement_id: Some(0),
-                        series: Vec::new(),
-                        error: Some(error.unwrap_or_else(|| "no result".into())),
-                    },
-                });
-            }
-        }
+        let answers = self.answers(&statements).await?;
         for (db, result) in names.iter().zip(answers) {
-            let result = result.expect("every slot filled");
             if let Some(error) = result.error {
                 if error.starts_with("database not found") {
                     schema.databases.remove(db);

@@ -231,35 +231,33 @@ impl Sync<'_> {
 
     /// Settles a round that was cut short, from what the server has now.
     async fn recover(&mut self) -> Result<(), SyncError> {
-        let Some(synced) = &self.synced else {
+        let Some(pending) = self.synced.as_ref().and_then(|s| s.pending.as_ref()) else {
             return Ok(());
         };
-        let Some(pending) = &synced.pending else {
-            return Ok(());
-        };
+        let before = flat::flatten(&pending.before);
         let now = flat::flatten(&self.agent.influx.schema().await?);
+        self.settle(&before, &now)?;
+        tracing::info!("settled a round that was cut short from what InfluxDB has");
+        Ok(())
+    }
+
+    /// Ends the journaled round: the base becomes what [`apply::settle`]
+    /// makes of it, at the round's version, and the journal is cleared.
+    /// `before` is the round's snapshot (with what its creations made).
+    fn settle(&mut self, before: &Flat, now: &Flat) -> std::io::Result<()> {
+        let synced = self.synced.as_mut().expect("a journaled round");
+        let pending = synced.pending.take().expect("a journaled round");
         let target = flat::flatten(&pending.target);
         let agreed = pending.agreed.as_ref().map(flat::flatten);
-        let schema = apply::settle(
-            &flat::flatten(&pending.before),
+        synced.schema = apply::settle(
+            before,
             &target,
-            &now,
+            now,
             agreed.as_ref().unwrap_or(&target),
             &flat::flatten(&synced.schema),
         );
-        tracing::info!(
-            version = pending.version,
-            "settled a round that was cut short from what InfluxDB has"
-        );
-        let synced = self.synced.as_mut().expect("checked above");
-        synced.version = synced
-            .pending
-            .as_ref()
-            .map_or(synced.version, |p| p.version);
-        synced.schema = schema;
-        synced.pending = None;
-        self.save()?;
-        Ok(())
+        synced.version = pending.version;
+        self.save()
     }
 
     async fn reconcile(&mut self) -> Result<(), SyncError> {
@@ -302,17 +300,12 @@ impl Sync<'_> {
             };
             let held = self.held(&local, &remote, version, held);
             let snapshot = without(&local, &held);
-            let (old_base, old_version) = match &self.synced {
-                Some(s) => (s.schema.clone(), s.version),
-                None => (Schema::default(), 0),
-            };
             // A format-version 1 document lists no drops: if its store went
             // back (a lower version than the base), its gaps are no drops,
             // so merge as a union.
-            let base = if remote.dropped.is_none() && version < old_version {
-                Schema::default()
-            } else {
-                old_base.clone()
+            let base = match &self.synced {
+                Some(s) if remote.dropped.is_some() || version >= s.version => s.schema.clone(),
+                _ => Schema::default(),
             };
             let merged = schema::merge(&base, &snapshot, &remote, version + 1);
             for c in &merged.conflicts {
@@ -366,30 +359,18 @@ impl Sync<'_> {
                 ..Synced::default()
             });
             synced.held = held;
+            let refused = agreed.is_some();
             synced.pending = Some(Pending {
                 version: stored,
                 before: snapshot.clone(),
                 target: target.clone(),
-                agreed: agreed.clone(),
+                agreed,
             });
             self.save()?;
             let applied = apply::apply(&agent.influx, &snapshot, &target).await?;
             self.report(&applied);
-            let target = flat::flatten(&target);
-            let agreed = agreed.as_ref().map(flat::flatten);
-            let schema = apply::settle(
-                &applied.before,
-                &target,
-                &applied.now,
-                agreed.as_ref().unwrap_or(&target),
-                &flat::flatten(&old_base),
-            );
-            let synced = self.synced.as_mut().expect("set above");
-            synced.version = stored;
-            synced.schema = schema;
-            synced.pending = None;
-            self.save()?;
-            self.dirty = !applied.is_complete() || agreed.is_some();
+            self.settle(&applied.before, &applied.now)?;
+            self.dirty = !applied.is_complete() || refused;
             return Ok(());
         }
         Err(SyncError::Contended)
@@ -468,16 +449,7 @@ fn without(schema: &Schema, held: &BTreeSet<Key>) -> Schema {
         return schema.clone();
     }
     let mut f: Flat = flat::flatten(schema);
-    f.retain(|k, _| {
-        let mut object = Some(k.object());
-        while let Some(o) = object {
-            if held.contains(&o) {
-                return false;
-            }
-            object = o.parent();
-        }
-        true
-    });
+    f.retain(|k, _| !k.objects().any(|o| held.contains(&o)));
     flat::unflatten(&f)
 }
 

@@ -100,6 +100,11 @@ impl Key {
         }
     }
 
+    /// This key's object and the objects it lies within, innermost first.
+    pub fn objects(&self) -> impl Iterator<Item = Key> {
+        std::iter::successors(Some(self.object()), Key::parent)
+    }
+
     /// Whether `self` is `other` or lies inside it.
     pub fn is_within(&self, other: &Key) -> bool {
         self == other || self.parent().is_some_and(|p| p.is_within(other))
@@ -178,16 +183,7 @@ pub fn flatten(schema: &Schema) -> Flat {
 pub fn tidy(flat: &mut Flat, fallback: &Flat) {
     let orphans: Vec<Key> = flat
         .keys()
-        .filter(|k| {
-            let mut parent = k.parent();
-            while let Some(p) = parent {
-                if !flat.contains_key(&p) {
-                    return true;
-                }
-                parent = p.parent();
-            }
-            false
-        })
+        .filter(|k| std::iter::successors(k.parent(), Key::parent).any(|p| !flat.contains_key(&p)))
         .cloned()
         .collect();
     for k in orphans {

@@ -85,14 +85,7 @@ pub fn merge(base: &Schema, local: &Schema, remote: &Document, next_version: u64
 
 /// Whether `key`'s object, or one it lies within, is listed as dropped.
 pub fn is_dropped(dropped: &BTreeMap<Key, u64>, key: &Key) -> bool {
-    let mut object = Some(key.object());
-    while let Some(o) = object {
-        if dropped.contains_key(&o) {
-            return true;
-        }
-        object = o.parent();
-    }
-    false
+    key.objects().any(|o| dropped.contains_key(&o))
 }
 
 /// Trims `dropped` to [`MAX_DROPPED`], oldest first — but never the drops
@@ -242,33 +235,22 @@ mod tests {
     #[test]
     fn concurrent_changes_to_different_fields_of_one_policy_all_survive() {
         let base = s(&["a.r=1h*"]);
-        let mut duration = base.clone();
-        duration
-            .databases
-            .get_mut("a")
-            .unwrap()
-            .retention_policies
-            .get_mut("r")
-            .unwrap()
-            .duration = "9h".into();
-        let mut shard = base.clone();
-        shard
-            .databases
-            .get_mut("a")
-            .unwrap()
-            .retention_policies
-            .get_mut("r")
-            .unwrap()
-            .shard_duration = "1h0m0s".into();
-        let mut replication = base.clone();
-        replication
-            .databases
-            .get_mut("a")
-            .unwrap()
-            .retention_policies
-            .get_mut("r")
-            .unwrap()
-            .replication = 3;
+        // `base` with policy a.r changed by `change`.
+        let altered = |change: fn(&mut RetentionPolicy)| {
+            let mut s = base.clone();
+            change(
+                s.databases
+                    .get_mut("a")
+                    .unwrap()
+                    .retention_policies
+                    .get_mut("r")
+                    .unwrap(),
+            );
+            s
+        };
+        let duration = altered(|rp| rp.duration = "9h".into());
+        let shard = altered(|rp| rp.shard_duration = "1h0m0s".into());
+        let replication = altered(|rp| rp.replication = 3);
         // Each node merges its change into what the previous one stored.
         let v1 = merge(&base, &duration, &Document::new(base.clone()), 1).document;
         let v2 = merge(&base, &shard, &v1, 2).document;

@@ -186,13 +186,13 @@ impl Planner<'_> {
             .chain(within(self.target, &db))
             .map(|(k, _)| k)
             .collect();
-        let policies: BTreeSet<String> = keys
-            .iter()
-            .filter_map(|k| match k {
-                Key::Policy(_, p) => Some(p.clone()),
-                _ => None,
-            })
-            .collect();
+        let names = |pick: fn(&Key) -> Option<&String>| -> BTreeSet<String> {
+            keys.iter().filter_map(|k| pick(k)).cloned().collect()
+        };
+        let policies = names(|k| match k {
+            Key::Policy(_, p) => Some(p),
+            _ => None,
+        });
         for p in &policies {
             let key = Key::Policy(d.into(), p.clone());
             let is_default = new_default.as_ref() == Some(p);
@@ -250,13 +250,10 @@ impl Planner<'_> {
         if new_default.is_some() && !default_set {
             self.plan.skipped.push(default_key);
         }
-        let queries: BTreeSet<String> = keys
-            .iter()
-            .filter_map(|k| match k {
-                Key::Query(_, q) => Some(q.clone()),
-                _ => None,
-            })
-            .collect();
+        let queries = names(|k| match k {
+            Key::Query(_, q) => Some(q),
+            _ => None,
+        });
         let mut creates = Vec::new();
         for q in &queries {
             let key = Key::Query(d.into(), q.clone());

@@ -5,6 +5,7 @@
 //! influxd processes, a real manager and agent processes.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cflux::schema::{Document, Schema};
@@ -24,6 +25,25 @@ async fn document(m: &Manager, cluster: &str) -> Document {
     Document::parse(&reply.body).expect("a schema document")
 }
 
+/// `N` influxd, each with an agent in cluster `c` on `m`, keeping its state
+/// in `states/a1`, `states/a2`, …
+async fn members<const N: usize>(m: &Manager, states: &Path) -> ([Influxd; N], [Agent; N]) {
+    let nodes = futures::future::join_all((0..N).map(|_| Influxd::start())).await;
+    let agents: Vec<Agent> = (1..=N)
+        .zip(&nodes)
+        .map(|(n, i)| Agent::start(&endpoint(m), "c", &i.url(), &states.join(format!("a{n}"))))
+        .collect();
+    let array = |what| format!("{N} {what}");
+    (
+        nodes
+            .try_into()
+            .unwrap_or_else(|_| panic!("{}", array("influxd"))),
+        agents
+            .try_into()
+            .unwrap_or_else(|_| panic!("{}", array("agents"))),
+    )
+}
+
 fn databases(s: &Schema) -> BTreeSet<String> {
     s.databases.keys().cloned().collect()
 }
@@ -33,10 +53,7 @@ async fn databases_created_while_agents_reconcile_are_never_dropped() {
     let t = TestStore::embedded();
     let m = Manager::start(t.config(), t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
-    let (i1, i2, i3) = tokio::join!(Influxd::start(), Influxd::start(), Influxd::start());
-    let start =
-        |i: &Influxd, n: &str| Agent::start(&endpoint(&m), "c", &i.url(), &states.path().join(n));
-    let (a1, a2, a3) = (start(&i1, "a1"), start(&i2, "a2"), start(&i3, "a3"));
+    let ([i1, i2, i3], [a1, a2, a3]) = members(&m, states.path()).await;
     let agents = [&a1, &a2, &a3];
     let nodes = [&i1, &i2, &i3];
     i2.query(r#"CREATE DATABASE "shared" WITH DURATION 30d NAME "month""#)
@@ -121,9 +138,7 @@ async fn a_round_killed_halfway_brings_no_drop_back() {
     let m = Manager::start(t.config(), t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
     let state = states.path().join("a1");
-    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
-    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &state);
-    let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &states.path().join("a2"));
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
     i2.query(r#"CREATE DATABASE "first""#).await;
     until("both agents synced", &[&a1, &a2], async || {
         i1.databases().await == ["first"]
@@ -208,9 +223,7 @@ async fn a_lost_state_folder_adopts_the_clusters_schema_and_keeps_its_own() {
     let m = Manager::start(t.config(), t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
     let state = states.path().join("a1");
-    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
-    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &state);
-    let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &states.path().join("a2"));
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
     i1.query(r#"CREATE DATABASE "keep""#).await;
     i1.query(r#"CREATE DATABASE "gone""#).await;
     until("both on node 2", &[&a1, &a2], async || {
@@ -290,11 +303,9 @@ async fn a_store_that_went_back_is_resynced_without_undoing_drops() {
     let m = Manager::start(config.clone(), t.store.clone()).await;
     let addr = m.addr;
     let states = tempfile::tempdir().unwrap();
-    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
     let s1 = states.path().join("a1");
     let s2 = states.path().join("a2");
-    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &s1);
-    let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &s2);
     for db in ["a", "b", "c"] {
         i1.query(&format!(r#"CREATE DATABASE "{db}""#)).await;
     }
@@ -374,9 +385,7 @@ async fn hard_names_round_trip_and_a_failing_statement_blocks_nothing() {
     let t = TestStore::embedded();
     let m = Manager::start(t.config(), t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
-    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
-    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &states.path().join("a1"));
-    let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &states.path().join("a2"));
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
     let agents = [&a1, &a2];
     // What influxd accepts: no slash, backslash or control character in
     // database and policy names; anything in continuous-query names.
@@ -460,9 +469,7 @@ async fn a_node_whose_write_is_refused_still_applies_the_clusters_schema() {
     config.max_meta_bytes = 2048;
     let m = Manager::start(config, t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
-    let (i1, i2) = tokio::join!(Influxd::start(), Influxd::start());
-    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &states.path().join("a1"));
-    let a2 = Agent::start(&endpoint(&m), "c", &i2.url(), &states.path().join("a2"));
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
     let agents = [&a1, &a2];
     i2.query(r#"CREATE DATABASE "small""#).await;
     until("small on node 1", &agents, async || {
@@ -497,10 +504,7 @@ async fn concurrent_alters_of_different_fields_all_survive() {
     let t = TestStore::embedded();
     let m = Manager::start(t.config(), t.store.clone()).await;
     let states = tempfile::tempdir().unwrap();
-    let (i1, i2, i3) = tokio::join!(Influxd::start(), Influxd::start(), Influxd::start());
-    let start =
-        |i: &Influxd, n: &str| Agent::start(&endpoint(&m), "c", &i.url(), &states.path().join(n));
-    let (a1, a2, a3) = (start(&i1, "a1"), start(&i2, "a2"), start(&i3, "a3"));
+    let ([i1, i2, i3], [a1, a2, a3]) = members(&m, states.path()).await;
     let agents = [&a1, &a2, &a3];
     let nodes = [&i1, &i2, &i3];
     i1.query(r#"CREATE DATABASE "d" WITH DURATION 30d REPLICATION 1 SHARD DURATION 1d NAME "r""#)
