@@ -7,15 +7,13 @@
 //! (a private CA, optionally a client certificate) and user authentication
 //! come from [`EtcdConfig`]; an expired auth token is renewed by the client.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use etcd_client::{
-    Certificate, Client, Compare as EtcdCompare, CompareOp, ConnectOptions, DeleteOptions,
-    EventType, GetOptions, Identity, KvClient, LeaseClient, SortOrder, SortTarget, TlsOptions,
-    TxnOp, TxnOpResponse, WatchClient, WatchOptions,
+    Certificate, Client, Compare as EtcdCompare, CompareOp, ConnectOptions, EventType, GetOptions,
+    Identity, KvClient, LeaseClient, TlsOptions, TxnOp, TxnOpResponse, WatchClient, WatchOptions,
 };
 use futures::StreamExt;
 use tonic::Code;
@@ -27,6 +25,12 @@ use super::{
 use crate::backoff::Backoff;
 use crate::config::EtcdConfig;
 
+mod convert;
+mod keepers;
+
+use convert::{convert, map_err, never_sent, to_etcd_op};
+use keepers::Keepers;
+
 /// Large enough for a range over every node record of a big deployment or
 /// every retained metadata version of a cluster.
 const MAX_MESSAGE: usize = 256 << 20;
@@ -37,50 +41,6 @@ pub struct EtcdStore {
     watch: WatchClient,
     deadline: Deadline,
     keepers: Keepers,
-}
-
-/// One open keepalive stream per lease renewed through this store, so a
-/// renewal is one message on it instead of a new gRPC stream each time.
-#[derive(Default)]
-struct Keepers {
-    streams: std::sync::Mutex<HashMap<LeaseId, Arc<tokio::sync::Mutex<Keeper>>>>,
-    calls: std::sync::atomic::AtomicU64,
-}
-
-struct Keeper {
-    keeper: etcd_client::LeaseKeeper,
-    stream: etcd_client::LeaseKeepAliveStream,
-    used: std::time::Instant,
-    /// A renewal was sent and its answer not read (the call was cancelled):
-    /// the stream is out of step and is replaced.
-    pending: bool,
-}
-
-/// Streams unused for this long are closed (their lease expired or moved).
-const KEEPER_IDLE: Duration = Duration::from_secs(300);
-
-impl Keepers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<LeaseId, Arc<tokio::sync::Mutex<Keeper>>>> {
-        self.streams.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn get(&self, id: LeaseId) -> Option<Arc<tokio::sync::Mutex<Keeper>>> {
-        let calls = self
-            .calls
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut streams = self.lock();
-        if calls % 1024 == 0 {
-            streams.retain(|_, k| {
-                k.try_lock()
-                    .map_or(true, |k| k.used.elapsed() < KEEPER_IDLE)
-            });
-        }
-        streams.get(&id).cloned()
-    }
-
-    fn forget(&self, id: LeaseId) {
-        self.lock().remove(&id);
-    }
 }
 
 impl EtcdStore {
@@ -135,99 +95,6 @@ fn tls_options(etcd: &EtcdConfig) -> anyhow::Result<TlsOptions> {
         tls = tls.identity(Identity::from_pem(read(&pair.cert)?, read(&pair.key)?));
     }
     Ok(tls)
-}
-
-fn map_err(e: etcd_client::Error) -> StoreError {
-    match e {
-        etcd_client::Error::GRpcStatus(s) => {
-            if s.message().contains("requested lease not found") {
-                return StoreError::LeaseNotFound;
-            }
-            // etcd with authentication refusing this manager's credentials
-            // (none, wrong, or a role without the key prefix) is a setup
-            // problem of the manager's, not the request's: 503, saying so.
-            let msg = s.message();
-            if matches!(s.code(), Code::PermissionDenied | Code::Unauthenticated)
-                || msg.contains("user name is empty")
-                || msg.contains("authentication failed")
-            {
-                return StoreError::Unavailable(format!(
-                    "etcd refused this manager's credentials ({msg}); check --etcd-user and the \
-                     user's role (read-write on /cflux/)"
-                ));
-            }
-            match s.code() {
-                Code::Unavailable
-                | Code::DeadlineExceeded
-                | Code::Cancelled
-                | Code::Unknown
-                | Code::Aborted
-                | Code::ResourceExhausted => StoreError::Unavailable(s.message().to_string()),
-                _ => StoreError::Other(format!("etcd: {}", s.message())),
-            }
-        }
-        etcd_client::Error::TransportError(e) => StoreError::Unavailable(e.to_string()),
-        etcd_client::Error::IoError(e) => StoreError::Unavailable(e.to_string()),
-        other => StoreError::Unavailable(other.to_string()),
-    }
-}
-
-/// Takes a key-value from etcd's response without copying its bytes.
-fn convert(kv: etcd_client::KeyValue) -> KeyValue {
-    let (create_revision, mod_revision, version, lease) = (
-        kv.create_revision(),
-        kv.mod_revision(),
-        kv.version(),
-        kv.lease(),
-    );
-    let (key, value) = kv.into_key_value();
-    KeyValue {
-        key,
-        value,
-        create_revision,
-        mod_revision,
-        version,
-        lease,
-    }
-}
-
-fn to_etcd_op(op: Op) -> TxnOp {
-    match op {
-        Op::Put { key, value, lease } => {
-            let opts = (lease != 0).then(|| etcd_client::PutOptions::new().with_lease(lease));
-            TxnOp::put(key, value, opts)
-        }
-        Op::Delete { key } => TxnOp::delete(key, None),
-        Op::DeleteRange { start, end } => {
-            TxnOp::delete(start, Some(DeleteOptions::new().with_range(end)))
-        }
-        Op::Get { key } => TxnOp::get(key, None),
-        Op::Last { prefix } => {
-            let end = prefix_end(&prefix);
-            TxnOp::get(
-                prefix,
-                Some(
-                    GetOptions::new()
-                        .with_range(end)
-                        .with_sort(SortTarget::Key, SortOrder::Descend)
-                        .with_limit(1),
-                ),
-            )
-        }
-    }
-}
-
-/// Whether a call failed before it reached etcd: the connection to the
-/// member it was sent to could not be made.
-fn never_sent(e: &etcd_client::Error) -> bool {
-    let text = match e {
-        etcd_client::Error::GRpcStatus(s) if s.code() == Code::Unavailable => {
-            s.message().to_string()
-        }
-        etcd_client::Error::TransportError(t) => format!("{t:?}"),
-        _ => return false,
-    };
-    text.contains("tcp connect error") || text.contains("Connection refused")
 }
 
 impl EtcdStore {
@@ -355,52 +222,7 @@ impl Store for EtcdStore {
 
     async fn keep_alive(&self, id: LeaseId) -> Result<bool> {
         self.deadline
-            .run("etcd lease keepalive", async {
-                if let Some(keeper) = self.keepers.get(id) {
-                    let mut k = keeper.lock().await;
-                    if k.pending {
-                        self.keepers.forget(id);
-                    } else {
-                        k.pending = true;
-                        let renewed = match k.keeper.keep_alive().await {
-                            Ok(()) => k.stream.message().await,
-                            Err(e) => Err(e),
-                        };
-                        k.pending = false;
-                        match renewed {
-                            Ok(Some(r)) if r.ttl() > 0 => {
-                                k.used = std::time::Instant::now();
-                                return Ok(true);
-                            }
-                            Ok(Some(_)) => {
-                                self.keepers.forget(id);
-                                return Ok(false);
-                            }
-                            // The stream broke (etcd restarted): open a new one.
-                            Ok(None) | Err(_) => self.keepers.forget(id),
-                        }
-                    }
-                }
-                // `keep_alive` opens a stream, sends one renewal and reads its
-                // answer, failing with `LeaseKeepAliveError` when the lease is gone.
-                let mut lease = self.lease.clone();
-                match lease.keep_alive(id).await {
-                    Ok((keeper, stream)) => {
-                        let keeper = Keeper {
-                            keeper,
-                            stream,
-                            used: std::time::Instant::now(),
-                            pending: false,
-                        };
-                        self.keepers
-                            .lock()
-                            .insert(id, Arc::new(tokio::sync::Mutex::new(keeper)));
-                        Ok(true)
-                    }
-                    Err(etcd_client::Error::LeaseKeepAliveError(_)) => Ok(false),
-                    Err(e) => Err(map_err(e)),
-                }
-            })
+            .run("etcd lease keepalive", self.keepers.renew(&self.lease, id))
             .await
     }
 
