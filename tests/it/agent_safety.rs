@@ -476,11 +476,15 @@ async fn a_node_whose_write_is_refused_still_applies_the_clusters_schema() {
         i1.databases().await == ["small"]
     })
     .await;
-    // Node 1 creates more than a 2 KiB document can hold.
+    // Node 1 creates more than a 2 KiB document can hold, while its agent
+    // is away, so that it sees them all in one round.
+    assert!(a1.stop().await.success());
     let many: Vec<String> = (0..40)
         .map(|n| format!(r#"CREATE DATABASE "a_rather_long_database_name_{n:03}""#))
         .collect();
     i1.query_all(&many).await;
+    let a1 = Agent::start(&endpoint(&m), "c", &i1.url(), &states.path().join("a1"));
+    let agents = [&a1, &a2];
     until("the refusal logged", &agents, async || {
         a1.log().contains("refused the cluster's schema document")
     })
