@@ -53,6 +53,15 @@ pub async fn apply(
         before: flat::flatten(before),
         ..Applied::default()
     };
+    // Nothing to run against the snapshot itself (this node's own change,
+    // only published): no need to read the server again.
+    if schema::plan(&done.before, &done.before, &target)
+        .statements
+        .is_empty()
+    {
+        done.now = done.before.clone();
+        return Ok(done);
+    }
     let mut refused: HashSet<String> = HashSet::new();
     let mut created: Vec<String> = Vec::new();
     for pass in 0..=PASSES {
