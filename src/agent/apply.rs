@@ -8,7 +8,7 @@
 //! failing statement does not stop the others. [`settle`] then gives the
 //! base of the next merge, key by key.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use crate::influx::{Influx, InfluxError};
 use crate::schema::flat::{self, Flat, Key};
@@ -27,6 +27,9 @@ pub struct Applied {
     pub skipped: Vec<Key>,
     /// Statements still planned after the last pass.
     pub unsettled: Vec<String>,
+    /// Continuous queries this round created (InfluxDB may store them in a
+    /// text other than the one sent).
+    pub queries: BTreeSet<Key>,
     /// The snapshot, plus what `CREATE DATABASE` itself made in the
     /// databases it created (InfluxDB's `autogen`, say).
     pub before: Flat,
@@ -93,7 +96,13 @@ pub async fn apply(
         for (statement, outcome) in todo.into_iter().zip(outcomes) {
             match outcome {
                 Ok(()) => {
-                    created.extend(statement.creates);
+                    match statement.creates {
+                        Some(Key::Database(d)) => created.push(d),
+                        Some(query) => {
+                            done.queries.insert(query);
+                        }
+                        None => {}
+                    }
                     done.ran.push(statement.text);
                 }
                 Err(e) => {
@@ -111,9 +120,18 @@ pub async fn apply(
 /// not — so a change that failed or was skipped is merged again rather than
 /// read as this node's own. Where the target differs from what the cluster
 /// stored (`agreed`: the write was refused), the old base stays, so this
-/// node's unpublished changes remain changes.
-pub fn settle(before: &Flat, target: &Flat, now: &Flat, agreed: &Flat, old: &Flat) -> Schema {
-    let keys: std::collections::BTreeSet<&Key> = before
+/// node's unpublished changes remain changes. A query this round created
+/// (`queries`) counts as reached even in another text: the next merge then
+/// publishes the text InfluxDB keeps, instead of creating it again forever.
+pub fn settle(
+    before: &Flat,
+    target: &Flat,
+    now: &Flat,
+    agreed: &Flat,
+    old: &Flat,
+    queries: &BTreeSet<Key>,
+) -> Schema {
+    let keys: BTreeSet<&Key> = before
         .keys()
         .chain(target.keys())
         .chain(agreed.keys())
@@ -127,7 +145,9 @@ pub fn settle(before: &Flat, target: &Flat, now: &Flat, agreed: &Flat, old: &Fla
             && target.contains_key(key);
         let value = if target.get(key) != agreed.get(key) {
             old.get(key)
-        } else if now.get(key) == target.get(key) {
+        } else if now.get(key) == target.get(key)
+            || (queries.contains(key) && now.contains_key(key))
+        {
             target.get(key)
         } else if replaced_halfway {
             // A changed query is dropped, then created: if only the drop
@@ -163,11 +183,18 @@ mod tests {
     fn the_base_follows_what_the_server_reached() {
         // Target: create b, drop c. The server made b but still has c.
         let (before, target, now) = (f(&["a", "c"]), f(&["a", "b"]), f(&["a", "b", "c"]));
-        let base = settle(&before, &target, &now, &target, &f(&[]));
+        let base = settle(&before, &target, &now, &target, &f(&[]), &BTreeSet::new());
         assert_eq!(names(&base), ["a", "b", "c"], "c's drop is still to do");
         // Killed before anything was applied: the base is the snapshot's
         // view of every key the merge meant to change.
-        let base = settle(&before, &target, &before, &target, &f(&[]));
+        let base = settle(
+            &before,
+            &target,
+            &before,
+            &target,
+            &f(&[]),
+            &BTreeSet::new(),
+        );
         assert_eq!(names(&base), ["a", "c"]);
     }
 
@@ -180,7 +207,14 @@ mod tests {
             m
         };
         // The DROP of the replacement ran, the CREATE did not.
-        let base = settle(&with("A"), &with("B"), &f(&["d"]), &with("B"), &f(&[]));
+        let base = settle(
+            &with("A"),
+            &with("B"),
+            &f(&["d"]),
+            &with("B"),
+            &f(&[]),
+            &BTreeSet::new(),
+        );
         let merged = crate::schema::merge(
             &base,
             &flat::unflatten(&f(&["d"])),
@@ -195,7 +229,14 @@ mod tests {
         // This node created `mine`; the cluster's write was refused, so the
         // cluster agreed on `a` only; the old base had `a`.
         let (before, target) = (f(&["a", "mine"]), f(&["a", "mine"]));
-        let base = settle(&before, &target, &target, &f(&["a"]), &f(&["a"]));
+        let base = settle(
+            &before,
+            &target,
+            &target,
+            &f(&["a"]),
+            &f(&["a"]),
+            &BTreeSet::new(),
+        );
         assert_eq!(names(&base), ["a"]);
     }
 }

@@ -236,15 +236,21 @@ impl Sync<'_> {
         };
         let before = flat::flatten(&pending.before);
         let now = flat::flatten(&self.agent.influx.schema().await?);
-        self.settle(&before, &now)?;
+        self.settle(&before, &now, &BTreeSet::new())?;
         tracing::info!("settled a round that was cut short from what InfluxDB has");
         Ok(())
     }
 
     /// Ends the journaled round: the base becomes what [`apply::settle`]
     /// makes of it, at the round's version, and the journal is cleared.
-    /// `before` is the round's snapshot (with what its creations made).
-    fn settle(&mut self, before: &Flat, now: &Flat) -> std::io::Result<()> {
+    /// `before` is the round's snapshot (with what its creations made);
+    /// `queries` the continuous queries it created.
+    fn settle(
+        &mut self,
+        before: &Flat,
+        now: &Flat,
+        queries: &BTreeSet<Key>,
+    ) -> std::io::Result<()> {
         let synced = self.synced.as_mut().expect("a journaled round");
         let pending = synced.pending.take().expect("a journaled round");
         let target = flat::flatten(&pending.target);
@@ -255,6 +261,7 @@ impl Sync<'_> {
             now,
             agreed.as_ref().unwrap_or(&target),
             &flat::flatten(&synced.schema),
+            queries,
         );
         synced.version = pending.version;
         self.save()
@@ -369,7 +376,7 @@ impl Sync<'_> {
             self.save()?;
             let applied = apply::apply(&agent.influx, &snapshot, &target).await?;
             self.report(&applied);
-            self.settle(&applied.before, &applied.now)?;
+            self.settle(&applied.before, &applied.now, &applied.queries)?;
             self.dirty = !applied.is_complete() || refused;
             return Ok(());
         }

@@ -178,11 +178,10 @@ impl Document {
                 ));
             }
         };
-        wire.schema.validate()?;
-        Ok(Document {
-            schema: wire.schema,
-            dropped,
-        })
+        let mut schema = wire.schema;
+        schema.validate()?;
+        schema.canonicalise_durations();
+        Ok(Document { schema, dropped })
     }
 }
 
@@ -278,6 +277,76 @@ fn identifier(s: &str) -> Option<(String, &str)> {
     (end > 0).then(|| (s[..end].to_string(), &s[end..]))
 }
 
+impl Schema {
+    /// Durations as InfluxDB reports them (`7d` → `168h0m0s`, `INF` →
+    /// `0s`), so a document written by hand compares equal to the servers
+    /// that applied it instead of being applied again on every poll.
+    fn canonicalise_durations(&mut self) {
+        for rp in self
+            .databases
+            .values_mut()
+            .flat_map(|d| d.retention_policies.values_mut())
+        {
+            for value in [&mut rp.duration, &mut rp.shard_duration] {
+                if let Some(c) = canonical_duration(value) {
+                    *value = c;
+                }
+            }
+        }
+    }
+}
+
+/// An InfluxQL duration (`1d12h`, `90m`, `INF`) the way InfluxDB prints it
+/// (Go's `Duration::String`: `36h0m0s`, `1h30m0s`, `0s`); `None` for what is
+/// not whole seconds or not a duration, which is left as written.
+fn canonical_duration(s: &str) -> Option<String> {
+    if s.eq_ignore_ascii_case("inf") {
+        return Some("0s".into());
+    }
+    const UNITS: &[(&str, u128)] = &[
+        ("ns", 1),
+        ("us", 1_000),
+        ("µs", 1_000),
+        ("u", 1_000),
+        ("µ", 1_000),
+        ("ms", 1_000_000),
+        ("s", 1_000_000_000),
+        ("m", 60_000_000_000),
+        ("h", 3_600_000_000_000),
+        ("d", 86_400_000_000_000),
+        ("w", 604_800_000_000_000),
+    ];
+    let mut rest = s;
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let n: u128 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        // The longest unit that matches (`ms` before `m`).
+        let (unit, scale) = UNITS
+            .iter()
+            .filter(|(u, _)| rest.starts_with(u))
+            .max_by_key(|(u, _)| u.len())?;
+        total = total.checked_add(n.checked_mul(*scale)?)?;
+        rest = &rest[unit.len()..];
+    }
+    const SECOND: u128 = 1_000_000_000;
+    if total % SECOND != 0 {
+        return None;
+    }
+    let secs = total / SECOND;
+    let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+    Some(if h > 0 {
+        format!("{h}h{m}m{sec}s")
+    } else if m > 0 {
+        format!("{m}m{sec}s")
+    } else {
+        format!("{sec}s")
+    })
+}
+
 /// `168h0m0s`, `7d`, `INF`: digits and unit letters only.
 fn is_duration(s: &str) -> bool {
     s.eq_ignore_ascii_case("inf")
@@ -335,6 +404,25 @@ mod tests {
             .is_err()
         );
         assert!(ok("d", "q", "DROP DATABASE d").is_err());
+    }
+
+    #[test]
+    fn durations_are_read_as_influxdb_prints_them() {
+        for (written, printed) in [
+            ("7d", Some("168h0m0s")),
+            ("INF", Some("0s")),
+            ("0s", Some("0s")),
+            ("1d12h", Some("36h0m0s")),
+            ("90m", Some("1h30m0s")),
+            ("30m", Some("30m0s")),
+            ("45s", Some("45s")),
+            ("2w", Some("336h0m0s")),
+            ("168h0m0s", Some("168h0m0s")),
+            ("1500ms", None),
+            ("5x", None),
+        ] {
+            assert_eq!(canonical_duration(written).as_deref(), printed, "{written}");
+        }
     }
 
     /// README's size figure: a database with a 20-character name and one

@@ -35,9 +35,20 @@ pub struct Plan {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Statement {
     pub text: String,
-    /// The database this statement creates: its policies and queries are
-    /// planned on the next pass, against what the server then reports.
-    pub creates: Option<String>,
+    /// The database or continuous query this statement creates. A created
+    /// database's policies and queries are planned on the next pass, against
+    /// what the server then reports; a created query is stored in the text
+    /// the server reports, which may not be the one sent.
+    pub creates: Option<Key>,
+}
+
+impl Statement {
+    fn plain(text: String) -> Statement {
+        Statement {
+            text,
+            creates: None,
+        }
+    }
 }
 
 /// How one key stands between the snapshot the decision was made on
@@ -94,7 +105,7 @@ pub fn plan(before: &Flat, now: &Flat, target: &Flat) -> Plan {
                 let text = p.create_database(d);
                 p.plan.statements.push(Statement {
                     text,
-                    creates: Some(d.clone()),
+                    creates: Some(key),
                 });
             }
             (State::Change, false) => {
@@ -111,10 +122,7 @@ pub fn plan(before: &Flat, now: &Flat, target: &Flat) -> Plan {
     }
     p.plan
         .statements
-        .extend(drops.into_iter().map(|text| Statement {
-            text,
-            creates: None,
-        }));
+        .extend(drops.into_iter().map(Statement::plain));
     p.plan
 }
 
@@ -263,21 +271,20 @@ impl Planner<'_> {
                         out.push(format!("DROP CONTINUOUS QUERY {} ON {on}", quote(q)));
                     }
                     if self.target.contains_key(&key) {
-                        creates.push(self.text(key));
+                        creates.push(Statement {
+                            text: self.text(key.clone()),
+                            creates: Some(key),
+                        });
                     }
                 }
                 State::Moved => self.plan.skipped.push(key),
                 State::Keep | State::Done => {}
             }
         }
-        out.extend(creates);
-        out.extend(policy_drops);
-        self.plan
-            .statements
-            .extend(out.into_iter().map(|text| Statement {
-                text,
-                creates: None,
-            }));
+        let statements = &mut self.plan.statements;
+        statements.extend(out.into_iter().map(Statement::plain));
+        statements.extend(creates);
+        statements.extend(policy_drops.into_iter().map(Statement::plain));
     }
 }
 

@@ -537,3 +537,67 @@ async fn concurrent_alters_of_different_fields_all_survive() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_document_settles_in_influxdbs_own_spelling() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let states = tempfile::tempdir().unwrap();
+    let ([i1, i2], [a1, a2]) = members(&m, states.path()).await;
+    let agents = [&a1, &a2];
+    // Durations and a query written as a person would, not as influxd
+    // prints them back.
+    let doc = serde_json::json!({
+        "format": "cflux.influxdb-schema", "format-version": 2,
+        "databases": {"hand": {
+            "retention-policies": {"week": {
+                "duration": "7d", "shard-duration": "1d", "replication": 1, "default": true}},
+            "continuous-queries": {"cq":
+                "CREATE CONTINUOUS QUERY cq ON hand BEGIN SELECT count(v) INTO m2 FROM m GROUP BY time(1h) END"}}},
+        "dropped": []
+    });
+    m.post("/clusters/c/versions/0", serde_json::to_vec(&doc).unwrap())
+        .await
+        .expect(200);
+    until("the schema on both nodes", &agents, async || {
+        all_have(&[&i1, &i2], |s| {
+            s.databases.get("hand").is_some_and(|d| {
+                d.retention_policies
+                    .get("week")
+                    .is_some_and(|rp| rp.duration == "168h0m0s")
+                    && d.continuous_queries.contains_key("cq")
+            })
+        })
+        .await
+    })
+    .await;
+    // The document takes the query's text as influxd keeps it...
+    let kept = i1.schema().await.databases["hand"].continuous_queries["cq"].clone();
+    until("the kept text published", &agents, async || {
+        document(&m, "c").await.schema.databases["hand"].continuous_queries["cq"] == kept
+    })
+    .await;
+    // ... after which nothing is applied again: a later round runs only its
+    // own change.
+    let applied = |a: &Agent| a.log().matches("applied").count();
+    let before: Vec<usize> = agents.iter().map(|a| applied(a)).collect();
+    i2.query(r#"CREATE DATABASE "after""#).await;
+    until("after on node 1", &agents, async || {
+        i1.databases().await.contains(&"after".to_string())
+    })
+    .await;
+    i1.query(r#"CREATE DATABASE "later""#).await;
+    until("later on node 2", &agents, async || {
+        i2.databases().await.contains(&"later".to_string())
+    })
+    .await;
+    let now: Vec<usize> = agents.iter().map(|a| applied(a)).collect();
+    assert_eq!(
+        now,
+        [before[0] + 1, before[1] + 1],
+        "one statement each:\n{}\n----\n{}",
+        a1.log(),
+        a2.log()
+    );
+    assert!(!a1.log().contains("ALTER RETENTION POLICY"), "{}", a1.log());
+}
