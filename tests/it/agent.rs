@@ -131,7 +131,7 @@ pub fn node_with_url(nodes: &Value, url: &str) -> Value {
 
 /// `cflux agent --leave` for the node whose state is in `state`.
 async fn leave(endpoint: &str, state: &Path) -> std::process::Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("cflux").unwrap();
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cflux");
     cmd.args([
         "agent",
         "--leave",

@@ -5,8 +5,7 @@ use crate::support::{Manager, TestStore};
 
 async fn bench(args: Vec<String>) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("cflux")
-            .unwrap()
+        assert_cmd::cargo::cargo_bin_cmd!("cflux")
             .arg("bench")
             .args(&args)
             .output()

@@ -3,8 +3,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 #[test]
 fn committed_completions_and_man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -41,8 +39,7 @@ fn completions_verb_prints_the_committed_scripts() {
         ("zsh", "_cflux"),
         ("fish", "cflux.fish"),
     ] {
-        let out = Command::cargo_bin("cflux")
-            .unwrap()
+        let out = assert_cmd::cargo::cargo_bin_cmd!("cflux")
             .args(["completions", shell])
             .output()
             .unwrap();
@@ -55,8 +52,7 @@ fn completions_verb_prints_the_committed_scripts() {
         .unwrap();
         assert_eq!(out.stdout, committed, "{shell}");
     }
-    let out = Command::cargo_bin("cflux")
-        .unwrap()
+    let out = assert_cmd::cargo::cargo_bin_cmd!("cflux")
         .args(["completions", "tcsh"])
         .output()
         .unwrap();

@@ -102,7 +102,7 @@ async fn verbs_send_the_token() {
     let run = |token: Option<&'static str>| {
         let endpoint = endpoint.clone();
         tokio::task::spawn_blocking(move || {
-            let mut cmd = assert_cmd::Command::cargo_bin("cflux").unwrap();
+            let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cflux");
             cmd.args(["nodes", "list", "--endpoint", &endpoint])
                 .env_remove("CFLUX_TOKEN");
             if let Some(token) = token {

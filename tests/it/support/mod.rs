@@ -33,7 +33,7 @@ pub fn sigterm(pid: u32) {
 /// (no token, CA or NO_COLOR from the caller's environment) and `stdin`; returns
 /// (exit code, stdout, stderr).
 pub async fn run_cflux(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> (i32, String, String) {
-    let mut command = assert_cmd::Command::cargo_bin("cflux").expect("the cflux binary");
+    let mut command = assert_cmd::cargo::cargo_bin_cmd!("cflux");
     command
         .args(args)
         .env_remove("CFLUX_TOKEN")
