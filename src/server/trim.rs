@@ -49,13 +49,9 @@ pub async fn run(slots: Arc<Semaphore>, max: usize, stop: CancellationToken) {
 /// Asks the allocator to return free pages to the system; whether it did.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release_free_memory() -> bool {
-    unsafe extern "C" {
-        /// glibc: releases free memory from the heap and every arena.
-        fn malloc_trim(pad: usize) -> std::ffi::c_int;
-    }
     // SAFETY: malloc_trim takes no pointers and is thread-safe (it locks
     // each arena while it walks it).
-    unsafe { malloc_trim(0) == 1 }
+    unsafe { libc::malloc_trim(0) == 1 }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
