@@ -25,6 +25,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
 use crate::error::Result;
 use crate::keys;
 use crate::meta::{Doc, Metadata};
@@ -221,8 +222,7 @@ impl Hub {
     /// Keeps the watch running until `shutdown`, re-establishing it with a
     /// capped backoff whenever it breaks.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        const FIRST: Duration = Duration::from_millis(100);
-        let mut backoff = FIRST;
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
         loop {
             let started = tokio::time::Instant::now();
             let result = tokio::select! {
@@ -234,13 +234,12 @@ impl Hub {
             }
             // A watch that lived a while earns a quick retry.
             if started.elapsed() > Duration::from_secs(10) {
-                backoff = FIRST;
+                backoff.reset();
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(2));
         }
     }
 
