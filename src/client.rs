@@ -321,8 +321,7 @@ impl Client {
             cluster,
             &format!("/versions/{version}?wait={}ms", wait.as_millis()),
         );
-        // The server may add up to wait/16 of jitter.
-        let limit = wait + wait / 8 + self.timeout;
+        let limit = wait + crate::wire::max_poll_jitter(wait) + self.timeout;
         let resp = ok(self.send(Method::GET, &path, None, Some(limit)).await?).await?;
         if resp.status() == StatusCode::NO_CONTENT {
             return Ok(None);

@@ -14,7 +14,8 @@
 //!   and the TOML file; [`generated`] renders completions and man pages.
 //! * The client verbs ([`cmd`]) speak HTTP through one typed [`client`];
 //!   [`follow`] turns its long polls into a stream of versions that outlasts
-//!   manager restarts, with [`backoff`] between tries.
+//!   manager restarts, with [`backoff`] between tries. [`wire`] holds the
+//!   rules of the HTTP contract that both sides compute.
 //!
 //! See `ARCHITECTURE.md` for the invariants that hold these together.
 
@@ -40,3 +41,4 @@ pub mod schema;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod wire;

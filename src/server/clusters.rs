@@ -176,7 +176,7 @@ fn wait_param(app: &App, query: Option<&str>) -> Result<Duration, ApiError> {
         }
     }
     let wait = wait.min(app.config.max_wait);
-    let jitter_ms = fastrand::u64(0..=wait.as_millis() as u64 / 16);
+    let jitter_ms = fastrand::u64(0..=crate::wire::max_poll_jitter(wait).as_millis() as u64);
     Ok(wait + Duration::from_millis(jitter_ms))
 }
 
