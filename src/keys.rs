@@ -3,8 +3,9 @@
 //! ```text
 //! /cflux/v1/next-id                         last node/manager id allocated (decimal)
 //! /cflux/v1/managers/<id>                   manager record (JSON), leased
-//! /cflux/v1/nodes/<cluster>/<id>            InfluxDB node record (JSON), not leased
-//! /cflux/v1/nodes/<cluster>/<id>/alive      empty, attached to the node's lease
+//! /cflux/v1/nodes/<cluster>/<id>            InfluxDB node record (JSON naming its lease), not leased
+//! /cflux/v1/nodes/<cluster>/<id>/alive      legacy: an empty key on the lease, written by
+//!                                           older managers; skipped, gone with its lease
 //! /cflux/v1/clusters/<cluster>              metadata head (JSON: version, size, …)
 //! /cflux/v1/versions/<cluster>/<version>    one retained metadata version (envelope)
 //! ```

@@ -1,7 +1,7 @@
 //! Leases granted ahead of registrations that arrive together.
 //!
 //! A registration needs a lease before its transaction can put the node's
-//! alive key on it, and a grant is a store round trip of its own (on etcd, a
+//! record, which names it, and a grant is a store round trip of its own (on etcd, a
 //! raft commit). While registrations overlap — a fleet starting, a manager
 //! failing over — each one taken from the pool starts the grant of the next,
 //! so a registration usually waits for its transaction only. A lone
