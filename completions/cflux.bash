@@ -185,31 +185,17 @@ _cflux() {
 
     case "${cmd}" in
         cflux)
-            opts="-h -V --help --version serve agent nodes clusters meta bench completions generate help"
+            opts="-o -h -V --endpoint --timeout --token --cacert --output --help --version nodes clusters meta help serve completions generate agent bench"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        cflux__subcmd__agent)
-            opts="-h --cluster --endpoint --token --cacert --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --timeout --publish-local --leave --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --cluster)
+                --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --endpoint)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -218,6 +204,32 @@ _cflux() {
                     return 0
                     ;;
                 --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__agent)
+            opts="-o -h --cluster --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --publish-local --leave --endpoint --timeout --token --cacert --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -249,8 +261,28 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -261,20 +293,12 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__bench)
-            opts="-o -h --endpoint --token --etcd --clients --duration --nodes --parked --output --help register refresh meta-write nodes-list fanout all"
+            opts="-o -h --etcd --clients --duration --nodes --parked --endpoint --timeout --token --cacert --output --help register refresh meta-write nodes-list fanout all"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -295,6 +319,22 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
@@ -311,7 +351,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help list help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,14 +359,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -339,6 +371,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -391,7 +431,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__clusters__subcmd__list)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,14 +439,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -421,6 +453,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -429,12 +469,36 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__completions)
-            opts="-h --help bash elvish fish powershell zsh"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -443,12 +507,36 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__generate)
-            opts="-h --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -737,7 +825,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help get put watch history help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help get put watch history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,14 +833,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -767,6 +847,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -775,7 +863,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__get)
-            opts="-o -h --version --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --version --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -789,14 +877,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -807,6 +887,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -901,7 +989,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__history)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,14 +997,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -931,6 +1011,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -939,7 +1027,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__put)
-            opts="-o -h --version --content-type --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --version --content-type --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -957,14 +1045,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -977,6 +1057,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -985,7 +1073,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__watch)
-            opts="-o -h --from --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --from --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,14 +1087,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1017,6 +1097,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1027,7 +1115,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help list register refresh down deregister help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help list register refresh down deregister help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,14 +1123,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1055,6 +1135,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1065,7 +1153,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__deregister)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1073,14 +1161,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1093,6 +1173,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1103,7 +1191,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__down)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,14 +1199,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1131,6 +1211,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1239,7 +1327,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__list)
-            opts="-w -o -h --watch --interval --endpoint --output --timeout --token --cacert --help"
+            opts="-w -o -h --watch --interval --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1253,14 +1341,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1271,6 +1351,14 @@ _cflux() {
                     ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1281,7 +1369,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__refresh)
-            opts="-o -h --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,14 +1377,6 @@ _cflux() {
             case "${prev}" in
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1311,6 +1391,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1319,7 +1407,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__nodes__subcmd__register)
-            opts="-o -h --hostname --ip --bind-address --endpoint --output --timeout --token --cacert --help"
+            opts="-o -h --hostname --ip --bind-address --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,14 +1429,6 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1361,6 +1441,14 @@ _cflux() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1369,7 +1457,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --help"
+            opts="-o -h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,6 +1545,30 @@ _cflux() {
                     ;;
                 --etcd-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
                     return 0
                     ;;
                 *)

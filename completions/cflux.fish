@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cflux_global_optspecs
-    string join \n h/help V/version
+    string join \n endpoint= timeout= token= cacert= o/output= h/help V/version
 end
 
 function __fish_cflux_needs_command
@@ -24,17 +24,182 @@ function __fish_cflux_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c cflux -n "__fish_cflux_needs_command" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_needs_command" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_needs_command" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_needs_command" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_needs_command" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
 complete -c cflux -n "__fish_cflux_needs_command" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_needs_command" -s V -l version -d 'Print version'
-complete -c cflux -n "__fish_cflux_needs_command" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_needs_command" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print the completion script of a shell'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch asks the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s w -l watch -d 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l hostname -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l ip -d 'Comma-joined addresses [default: the address the manager sees]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l bind-address -d 'The node\'s bind-address [default: the address the manager sees]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l version -d 'A retained version instead of the newest' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l version -d 'The version this write is based on (0 for a cluster without metadata)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l content-type -d 'Content type recorded with the metadata' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l from -d 'Start after version N instead of at the current version' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "deregister" -d 'Remove a node for good'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from clusters" -f -a "list" -d 'List clusters with their metadata version and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l config -d 'TOML file with any of the options below (kebab-case keys)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l listen -d 'Address to listen on [default: 127.0.0.1:8000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l advertise -d 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]' -r
@@ -56,11 +221,31 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-cert -d 'Clie
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-key -d 'Private key of --etcd-cert (PEM)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-user -d 'etcd user, for an etcd with authentication enabled; the password comes from --etcd-password-file or CFLUX_ETCD_PASSWORD' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd-password-file -d 'File whose first line is the etcd user\'s password' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cluster -d 'The cluster this node belongs to' -r
-complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-url -d 'The local influxd\'s HTTP API' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-username -d 'InfluxDB user (an admin: the agent creates and drops databases)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l influx-password -r
@@ -68,178 +253,26 @@ complete -c cflux -n "__fish_cflux_using_subcommand agent" -l state-dir -d 'Wher
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l hostname -d 'The node\'s hostname in the cluster [default: this machine\'s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l bind-address -d 'The address other members use [default: host:port of --influx-url]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l poll -d 'How often the local schema is checked for changes' -r
-complete -c cflux -n "__fish_cflux_using_subcommand agent" -l timeout -d 'Timeout of ordinary requests to the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l publish-local -d 'Without a synced schema (a new node, or a lost state folder), also publish the objects only this node has (not those the cluster lists as dropped); by default they are kept on the node but not published'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l leave -d 'Remove this node from the cluster for good (and forget its state), then exit'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "refresh" -d 'Send one heartbeat for a node'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "deregister" -d 'Remove a node for good'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch asks the manager' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s w -l watch -d 'Keep watching: redraw (on a terminal) or print again (elsewhere) whenever nodes come, go, live or die'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l hostname -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l ip -d 'Comma-joined addresses [default: the address the manager sees]' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l bind-address -d 'The node\'s bind-address [default: the address the manager sees]' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Send one heartbeat for a node'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "deregister" -d 'Remove a node for good'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List clusters with their metadata version and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "history" -d 'List the retained versions with time and size'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l version -d 'A retained version instead of the newest' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l version -d 'The version this write is based on (0 for a cluster without metadata)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l content-type -d 'Content type recorded with the metadata' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from put" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l from -d 'Start after version N instead of at the current version' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts' -r -f -a "table\t''
-json\t''
-wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l timeout -d 'Timeout of ordinary requests (not of waits)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand bench" -l endpoint -d 'The manager to load' -r
-complete -c cflux -n "__fish_cflux_using_subcommand bench" -l token -d 'Bearer token for a manager started with tokens (`admin`: the bench registers, lists and writes in clusters of its own)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l etcd -d 'Also run the etcd equivalent against these endpoints and print cflux/etcd' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concurrent clients' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l nodes -d 'Nodes registered before nodes-list' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l parked -d 'Long polls parked before the fan-out write' -r
-complete -c cflux -n "__fish_cflux_using_subcommand bench" -s o -l output -d 'table, json (one document), or wide (table with more percentiles)' -r -f -a "table\t''
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cflux -n "__fish_cflux_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "deregister" -d 'Remove a node for good'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from clusters" -f -a "list" -d 'List clusters with their metadata version and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "put" -d 'Write metadata based on version N; prints the new version'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'

@@ -1,12 +1,161 @@
-//! What the manager and its clients agree on beyond the JSON bodies: rules
-//! of the HTTP contract that both sides compute, kept in one place so they
-//! cannot drift apart. (The shared JSON types still live with the server;
-//! moving them here is issue 13's wire-contract work.)
+//! The HTTP contract between the manager and its clients: the JSON bodies
+//! both sides read and write, the `Version` header, how a cluster name is
+//! spelled in a path, the duration grammar of `?wait=` and of every
+//! duration flag, and the long-poll jitter rule. The manager serves these
+//! types and the client parses them; neither side's internals appear here,
+//! and this module imports nothing else of cflux.
 
 use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The header carrying metadata versions, as the original client expects.
+pub const VERSION: &str = "version";
+
+/// The content type of metadata bodies sent without one.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+
+/// Bytes of a cluster name that stay literal in a path segment.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A cluster name as a path segment (`/nodes/{cluster}`), percent-encoded.
+pub fn encode_cluster(name: &str) -> String {
+    utf8_percent_encode(name, UNRESERVED).to_string()
+}
+
+/// A path segment back to the cluster name; `None` if it is not UTF-8.
+pub fn decode_cluster(segment: &str) -> Option<String> {
+    percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+/// A duration as flags and `?wait=` give it: `15s`, `500ms`, `1h30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?} is not a duration like 15s, 500ms or 1h30m: {e}"))
+}
 
 /// The most a manager adds at random to a long poll's wait, so polls parked
 /// together do not all time out at once; a client allows for it.
 pub fn max_poll_jitter(wait: Duration) -> Duration {
     wait / 16
+}
+
+/// A node as the API shows it. Managers use the same shape without `cluster`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Node {
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    pub hostname: String,
+    pub ip: String,
+    pub bind_address: String,
+    /// The same value as `bind-address`: the original client's last version
+    /// reads this spelling.
+    #[serde(rename = "bindAddress")]
+    pub bind_address_compat: String,
+    pub alive: bool,
+    /// Seconds a node stays alive without a heartbeat.
+    pub ttl: u64,
+    pub registered_at: String,
+    pub last_seen: String,
+    /// The software version: cflux's for managers, InfluxDB's for nodes
+    /// whose agent reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The node's InfluxDB HTTP API, when its agent reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The body of `GET /nodes`: the managers, then the InfluxDB nodes of every
+/// cluster.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NodeList {
+    pub cflux: Vec<Node>,
+    pub influx: Vec<Node>,
+}
+
+/// The body of `POST /nodes/{cluster}`, as a node sends it. The original
+/// client sends `bindAddress` and no `Content-Type`; both spellings are
+/// accepted. Text fields are 1 to 255 characters without spaces or control
+/// characters. Fields left out take the manager's defaults (the address it
+/// sees the request come from).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct Registration {
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+    )]
+    pub hostname: String,
+    /// Comma-joined IP addresses; the caller's address when left out.
+    #[schema(
+        max_length = 1024,
+        pattern = r"^[ ,]*((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}|([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:)) *(, *(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}|([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:)) *)?)*$"
+    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Where the node's cluster port answers; the caller's address when left out.
+    #[serde(rename = "bind-address")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind_address: Option<String>,
+    /// The original client's spelling of `bind-address`.
+    #[serde(rename = "bindAddress")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind_address_camel: Option<String>,
+    /// The software the node runs.
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The node's InfluxDB HTTP API: `http://…` or `https://…`.
+    #[schema(
+        max_length = 255,
+        pattern = r"^https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One entry of `GET /clusters`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Cluster {
+    pub cluster: String,
+    /// `0`: no metadata yet.
+    pub version: u64,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<String>,
+    pub nodes: u64,
+    pub alive: u64,
+}
+
+/// A version without its body, as `GET /clusters/{c}/history` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct VersionSummary {
+    pub version: u64,
+    pub size: u64,
+    pub content_type: String,
+    pub written_at: String,
 }

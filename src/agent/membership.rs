@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::Agent;
 use crate::backoff::Backoff;
-use crate::client::{Client, ClientError, NewNode};
-use crate::nodes::Node;
+use crate::client::{Client, ClientError};
+use crate::wire::Node;
+use crate::wire::Registration;
 
 /// How long the "going down" call may take at shutdown.
 const DOWN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -21,12 +22,13 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
     let Some(version) = wait_for_influxd(agent, shutdown).await else {
         return Ok(());
     };
-    let new = NewNode {
+    let new = Registration {
         hostname: agent.hostname.clone(),
         ip: None,
         bind_address: Some(agent.bind_address.clone()),
         version: Some(version),
         url: Some(agent.influx.url().to_string()),
+        ..Registration::default()
     };
     let cluster = &agent.cluster;
     let mut id = agent.state.node_id()?;
@@ -105,7 +107,7 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
 /// Whether `node` is the record of the node `new` describes.
 /// The URL is compared only when the manager reports one (older managers
 /// did not keep it).
-fn is_ours(node: &Node, new: &NewNode) -> bool {
+fn is_ours(node: &Node, new: &Registration) -> bool {
     node.hostname == new.hostname
         && Some(&node.bind_address) == new.bind_address.as_ref()
         && (node.url.is_none() || node.url == new.url)
@@ -116,7 +118,7 @@ fn is_ours(node: &Node, new: &NewNode) -> bool {
 async fn own_record(
     client: &Client,
     cluster: &str,
-    new: &NewNode,
+    new: &Registration,
 ) -> Result<Option<u64>, ClientError> {
     let nodes = match client.cluster_nodes(cluster).await {
         Err(e) if e.is_not_found() => return Ok(None),

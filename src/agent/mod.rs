@@ -1,7 +1,7 @@
 //! `cflux agent`: the sidecar that makes a stock influxd a member of a
 //! cluster ([`membership`]) and keeps its databases, retention policies and
 //! continuous queries in step with the other members through the cluster's
-//! metadata ([`sync`], [`crate::schema`]). Its node id and last synced
+//! metadata ([`sync`], [`crate::agent::schema`]). Its node id and last synced
 //! schema live in the state folder ([`state`]).
 //!
 //! Exit codes: `0` stopped by SIGINT/SIGTERM, or `--leave` done; `1` a
@@ -10,7 +10,9 @@
 //! reachable.
 
 mod apply;
+pub mod influx;
 mod membership;
+pub mod schema;
 pub mod state;
 mod sync;
 
@@ -19,10 +21,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::client::Client;
-use crate::cmd::CliError;
-use crate::config::parse_duration;
-use crate::influx::Influx;
+use crate::agent::influx::Influx;
+use crate::client::{Client, Connection};
+use crate::exit::CliError;
+use crate::wire::parse_duration;
 use state::StateDir;
 
 #[derive(Debug, clap::Args)]
@@ -30,17 +32,6 @@ pub struct AgentArgs {
     /// The cluster this node belongs to
     #[arg(long, env = "CLUSTER", default_value = "default")]
     pub cluster: String,
-    /// Manager base URLs, tried in order when one cannot be reached
-    #[arg(
-        long,
-        env = "CFLUX_ENDPOINT",
-        value_name = "URL[,URL…]",
-        value_delimiter = ',',
-        default_value = "http://127.0.0.1:8000"
-    )]
-    pub endpoint: Vec<String>,
-    #[command(flatten)]
-    pub access: crate::client::Access,
     /// The local influxd's HTTP API
     #[arg(
         long,
@@ -76,9 +67,6 @@ pub struct AgentArgs {
     /// How often the local schema is checked for changes
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s")]
     pub poll: Duration,
-    /// Timeout of ordinary requests to the manager
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "10s")]
-    pub timeout: Duration,
     /// Without a synced schema (a new node, or a lost state folder), also
     /// publish the objects only this node has (not those the cluster lists
     /// as dropped); by default they are kept on the node but not published
@@ -102,9 +90,9 @@ pub struct Agent {
 }
 
 impl AgentArgs {
-    fn agent(self) -> Result<Agent, CliError> {
+    fn agent(self, connection: &Connection) -> Result<Agent, CliError> {
         let url = reqwest::Url::parse(&self.influx_url)
-            .map_err(|e| CliError::Usage(format!("--influx-url {}: {e}", self.influx_url)))?;
+            .map_err(|e| CliError::usage(format!("--influx-url {}: {e}", self.influx_url)))?;
         let bind_address = match self.bind_address {
             Some(b) => b,
             None => format!(
@@ -116,23 +104,21 @@ impl AgentArgs {
         let credentials = match (self.influx_username, self.influx_password) {
             (Some(user), password) => Some((user, password.unwrap_or_default())),
             (None, Some(_)) => {
-                return Err(CliError::Usage(
-                    "--influx-password needs --influx-username".into(),
-                ));
+                return Err(CliError::usage("--influx-password needs --influx-username"));
             }
             (None, None) => None,
         };
         let state = StateDir::open(&self.state_dir).map_err(|e| {
-            CliError::Other(format!(
+            CliError::other(format!(
                 "cannot use the state folder {}: {e}",
                 self.state_dir.display()
             ))
         })?;
         Ok(Agent {
             cluster: self.cluster,
-            client: Client::new(self.endpoint, self.timeout, &self.access)?,
+            client: Client::new(connection)?,
             influx: Influx::new(&self.influx_url, credentials)
-                .map_err(|e| CliError::Other(e.to_string()))?,
+                .map_err(|e| CliError::other(e.to_string()))?,
             state,
             hostname: self
                 .hostname
@@ -145,9 +131,14 @@ impl AgentArgs {
 }
 
 /// Runs the agent until `shutdown` completes (or `--leave` is done).
-pub async fn run(args: AgentArgs, shutdown: impl Future<Output = ()>) -> Result<(), CliError> {
+/// Runs the agent against the managers of `connection` until `shutdown`.
+pub async fn run(
+    args: AgentArgs,
+    connection: &Connection,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), CliError> {
     let leave = args.leave;
-    let agent = args.agent()?;
+    let agent = args.agent(connection)?;
     if leave {
         return self::leave(&agent).await;
     }
@@ -178,13 +169,13 @@ pub async fn run(args: AgentArgs, shutdown: impl Future<Output = ()>) -> Result<
     };
     membership
         .and(sync)
-        .map_err(|e| CliError::Other(format!("{e:#}")))
+        .map_err(|e| CliError::other(format!("{e:#}")))
 }
 
 /// `--leave`: deregisters the saved node id and forgets the state.
 async fn leave(agent: &Agent) -> Result<(), CliError> {
     let Some(id) = agent.state.node_id()? else {
-        return Err(CliError::NotFound(format!(
+        return Err(CliError::not_found(format!(
             "no node id in {}: this node has not joined a cluster",
             agent.state.path().display()
         )));
@@ -196,7 +187,7 @@ async fn leave(agent: &Agent) -> Result<(), CliError> {
     }
     agent.state.set_node_id(None)?;
     agent.state.set_synced(None)?;
-    crate::cmd::emit(&format!(
+    crate::output::emit(&format!(
         "node {id} left cluster {}; its state in {} is cleared\n",
         agent.cluster,
         agent.state.path().display()

@@ -19,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 use super::Agent;
 use super::apply::{self, Applied};
 use super::state::{Pending, Synced};
-use crate::client::{ClientError, Metadata};
-use crate::follow::{Follower, Notice};
-use crate::schema::flat::{self, Flat, Key};
-use crate::schema::{self, Document, Schema};
+use crate::agent::schema::flat::{self, Flat, Key};
+use crate::agent::schema::{self, Document, Schema};
+use crate::client::follow::{Follower, Notice};
+use crate::client::{ClientError, Version};
 
 /// Merge-and-write rounds before giving up until the next trigger.
 const ROUNDS: usize = 5;
@@ -41,7 +41,7 @@ enum Remote {
 }
 
 impl Remote {
-    fn from_metadata(m: &Metadata) -> Remote {
+    fn from_metadata(m: &Version) -> Remote {
         if m.version == 0 || m.body.is_empty() {
             // Nothing stored (a new cluster, or a wiped store): nothing in it
             // was dropped either, so what the base has is written back.
@@ -89,7 +89,7 @@ struct Sync<'a> {
 
 /// What the follower task hands over: a version, and whether the store went
 /// back to it (wiped or restored), so an older version is taken anyway.
-type Update = (Metadata, bool);
+type Update = (Version, bool);
 
 pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<()> {
     let mut sync = Sync {
@@ -176,7 +176,7 @@ async fn follow(
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
     #[error("{0}")]
-    Influx(#[from] crate::influx::InfluxError),
+    Influx(#[from] crate::agent::influx::InfluxError),
     #[error("manager: {0}")]
     Manager(#[from] ClientError),
     #[error("{ROUNDS} writes in a row met newer versions")]
@@ -340,7 +340,7 @@ impl Sync<'_> {
                         });
                     }
                     Err(ClientError::Conflict { version, doc }) => {
-                        let newest = doc.unwrap_or_else(|| Metadata { version, ..empty() });
+                        let newest = doc.unwrap_or_else(|| Version { version, ..empty() });
                         self.remote = Some(Remote::from_metadata(&newest));
                         continue;
                     }
@@ -460,8 +460,8 @@ fn without(schema: &Schema, held: &BTreeSet<Key>) -> Schema {
     flat::unflatten(&f)
 }
 
-fn empty() -> Metadata {
-    Metadata {
+fn empty() -> Version {
+    Version {
         version: 0,
         content_type: schema::CONTENT_TYPE.into(),
         body: Bytes::new(),

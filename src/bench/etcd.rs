@@ -12,7 +12,7 @@ use etcd_client::{Client, Compare, CompareOp, GetOptions, PutOptions, Txn, TxnOp
 
 use super::load::{Stats, answers, closed_loop, for_each, progress};
 use super::{BenchArgs, Scenario};
-use crate::cmd::CliError;
+use crate::exit::CliError;
 
 pub struct Target {
     client: Client,
@@ -30,7 +30,7 @@ impl Target {
     pub async fn connect(endpoints: &[String]) -> Result<Target, CliError> {
         let client = Client::connect(endpoints, None)
             .await
-            .map_err(|e| CliError::Other(format!("etcd {}: {e}", endpoints.join(","))))?;
+            .map_err(|e| CliError::other(format!("etcd {}: {e}", endpoints.join(","))))?;
         Ok(Target {
             client,
             prefix: format!("/cflux-bench/{}-{}/", std::process::id(), fastrand::u32(..)),
@@ -38,7 +38,7 @@ impl Target {
     }
 
     pub async fn run(&self, scenario: Scenario, args: &BenchArgs) -> Result<Stats, CliError> {
-        let fail = |e: String| CliError::Other(format!("bench setup on etcd: {e}"));
+        let fail = |e: String| CliError::other(format!("bench setup on etcd: {e}"));
         let prefix = &self.prefix;
         let stats = match scenario {
             Scenario::Register => {

@@ -10,14 +10,17 @@ use bytes::Bytes;
 
 use super::load::{Stats, answers, closed_loop, for_each, progress, server_time};
 use super::{BenchArgs, Scenario};
-use crate::client::{Client, NewNode, auth_headers};
-use crate::cmd::CliError;
-use crate::keys::encode_cluster;
+use crate::client::{Client, Connection, auth_headers};
+use crate::exit::CliError;
+use crate::wire::Registration;
+use crate::wire::encode_cluster;
 
 pub struct Target {
     client: Client,
     /// Sent by the raw HTTP clients of nodes-list and fanout.
     headers: reqwest::header::HeaderMap,
+    /// The CA those clients trust, from `--cacert`.
+    cacert: Option<std::path::PathBuf>,
     endpoint: String,
     run: String,
 }
@@ -25,30 +28,49 @@ pub struct Target {
 /// Long polls per source address: well under the ~28,000 ephemeral ports.
 const POLLS_PER_ADDRESS: usize = 10_000;
 
-fn node(hostname: String) -> NewNode {
-    NewNode {
+fn node(hostname: String) -> Registration {
+    Registration {
         hostname,
         ip: Some("127.0.0.1".into()),
         bind_address: Some("127.0.0.1:8088".into()),
-        ..NewNode::default()
+        ..Registration::default()
     }
 }
 
 impl Target {
-    pub fn new(endpoint: &str, token: Option<&str>) -> Result<Target, CliError> {
+    /// The one manager of `connection`, with its token and CA.
+    pub fn new(connection: &Connection) -> Result<Target, CliError> {
+        let [endpoint] = connection.endpoint.as_slice() else {
+            return Err(CliError::usage(
+                "cflux bench loads one manager: give one --endpoint",
+            ));
+        };
+        let setup = Connection {
+            endpoint: vec![endpoint.clone()],
+            timeout: Duration::from_secs(30),
+            ..connection.clone()
+        };
         Ok(Target {
-            client: Client::new(
-                vec![endpoint.to_string()],
-                Duration::from_secs(30),
-                &crate::client::Access {
-                    token: token.map(str::to_string),
-                    cacert: None,
-                },
-            )?,
-            headers: auth_headers(token)?,
+            client: Client::new(&setup)?,
+            headers: auth_headers(connection.token.as_deref())?,
+            cacert: connection.cacert.clone(),
             endpoint: endpoint.trim_end_matches('/').to_string(),
             run: format!("cflux-bench-{}-{}", std::process::id(), fastrand::u32(..)),
         })
+    }
+
+    /// A plain HTTP client of the manager for the scenarios that time raw
+    /// requests, connecting from `local` when given.
+    fn raw_client(&self, local: Option<IpAddr>) -> Result<reqwest::Client, CliError> {
+        let mut builder = crate::tls::http_client()
+            .no_proxy()
+            .default_headers(self.headers.clone())
+            .local_address(local);
+        if let Some(ca) = &self.cacert {
+            builder = crate::tls::trusting(builder, ca)
+                .map_err(|e| CliError::usage(format!("--cacert: {e:#}")))?;
+        }
+        builder.build().map_err(|e| CliError::other(e.to_string()))
     }
 
     fn cluster(&self, what: &str) -> String {
@@ -57,7 +79,7 @@ impl Target {
 
     pub async fn run(&self, scenario: Scenario, args: &BenchArgs) -> Result<Stats, CliError> {
         let c = &self.client;
-        let fail = |e: String| CliError::Other(format!("bench setup on {}: {e}", self.endpoint));
+        let fail = |e: String| CliError::other(format!("bench setup on {}: {e}", self.endpoint));
         Ok(match scenario {
             Scenario::Register => {
                 let cluster = self.cluster("register");
@@ -138,11 +160,7 @@ impl Target {
                 .map_err(fail)?;
                 let want = args.nodes;
                 let url = format!("{}/nodes/{}", self.endpoint, encode_cluster(&cluster));
-                let http = crate::tls::http_client()
-                    .no_proxy()
-                    .default_headers(self.headers.clone())
-                    .build()
-                    .map_err(|e| fail(e.to_string()))?;
+                let http = self.raw_client(None)?;
                 let server_times = std::sync::Mutex::new(Vec::new());
                 let stats = closed_loop(
                     "cflux nodes-list",
@@ -213,15 +231,9 @@ impl Target {
         // picks: binding each socket to an address first makes the kernel
         // search its bound ports on every connect, which took seconds.
         let clients = (0..parked.div_ceil(POLLS_PER_ADDRESS))
-            .map(|i| {
-                let builder = crate::tls::http_client()
-                    .no_proxy()
-                    .default_headers(self.headers.clone());
-                let builder = match i {
-                    0 => builder,
-                    i => builder.local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + i as u8))),
-                };
-                builder.build().map_err(|e| CliError::Other(e.to_string()))
+            .map(|i| match i {
+                0 => self.raw_client(None),
+                i => self.raw_client(Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + i as u8)))),
             })
             .collect::<Result<Vec<_>, _>>()?;
         // Connect first: with thousands of recently closed sockets about,
@@ -241,8 +253,8 @@ impl Target {
             });
         }
         while let Some(done) = connects.join_next().await {
-            done.map_err(|e| CliError::Other(e.to_string()))?
-                .map_err(|e| CliError::Other(format!("connecting to {health}: {e}")))?;
+            done.map_err(|e| CliError::other(e.to_string()))?
+                .map_err(|e| CliError::other(format!("connecting to {health}: {e}")))?;
         }
         bar.finish_and_clear();
         let bar = progress("parking polls", parked as u64);

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cmd::{CliError, Output, emit, emit_json, render, table};
-use crate::config::parse_duration;
+use crate::client::Connection;
+use crate::exit::CliError;
+use crate::output::{Output, emit, emit_json, render, table};
+use crate::wire::parse_duration;
 pub use load::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,23 +33,6 @@ pub struct BenchArgs {
     /// What to measure
     #[arg(value_enum)]
     pub scenario: Scenario,
-    /// The manager to load
-    #[arg(
-        long,
-        env = "CFLUX_ENDPOINT",
-        value_name = "URL",
-        default_value = "http://127.0.0.1:8000"
-    )]
-    pub endpoint: String,
-    /// Bearer token for a manager started with tokens (`admin`: the bench
-    /// registers, lists and writes in clusters of its own)
-    #[arg(
-        long,
-        env = "CFLUX_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
     /// Also run the etcd equivalent against these endpoints and print cflux/etcd
     #[arg(long, value_name = "URL[,URL…]", value_delimiter = ',')]
     pub etcd: Vec<String>,
@@ -63,9 +48,6 @@ pub struct BenchArgs {
     /// Long polls parked before the fan-out write
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub parked: usize,
-    /// table, json (one document), or wide (table with more percentiles)
-    #[arg(short, long, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
 }
 
 /// One scenario's result on cflux and, when asked, on etcd.
@@ -80,7 +62,11 @@ pub struct Outcome {
     pub ratio: Option<f64>,
 }
 
-pub async fn run(args: BenchArgs) -> Result<(), CliError> {
+/// Runs the scenarios against the manager of `connection` (an `admin`
+/// token when it has tokens: the bench registers, lists and writes in
+/// clusters of its own) and prints them as `output` says: a table, one JSON
+/// document, or a table with more percentiles (`wide`).
+pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Result<(), CliError> {
     let scenarios = match args.scenario {
         Scenario::All => vec![
             Scenario::Register,
@@ -92,9 +78,9 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
         one => vec![one],
     };
     if args.clients == 0 {
-        return Err(CliError::Usage("--clients must be at least 1".into()));
+        return Err(CliError::usage("--clients must be at least 1"));
     }
-    let target = manager::Target::new(&args.endpoint, args.token.as_deref())?;
+    let target = manager::Target::new(connection)?;
     let etcd = match args.etcd.is_empty() {
         true => None,
         false => Some(etcd::Target::connect(&args.etcd).await?),
@@ -121,7 +107,7 @@ pub async fn run(args: BenchArgs) -> Result<(), CliError> {
             ratio,
         });
     }
-    match args.output {
+    match output {
         Output::Json => emit_json(&outcomes),
         output => emit(&report(&outcomes, output == Output::Wide)),
     }

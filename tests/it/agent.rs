@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cflux::schema::Schema;
+use cflux::agent::schema::Schema;
 use serde_json::Value;
 
 use crate::support::{Agent, Etcd, Influxd, Manager, ServeProcess, TestStore};
@@ -330,7 +330,7 @@ async fn the_agent_outlasts_a_manager_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn statement_errors_inside_http_200_are_errors_and_stop_no_other_statement() {
     let i = Influxd::start().await;
-    let client = cflux::influx::Influx::new(&i.url(), None).unwrap();
+    let client = cflux::agent::influx::Influx::new(&i.url(), None).unwrap();
     let err = client
         .query(&[r#"CREATE RETENTION POLICY "r" ON "missing" DURATION 1d REPLICATION 1"#.into()])
         .await

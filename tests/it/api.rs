@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use cflux::config::ServeConfig;
+use cflux::manager::config::ServeConfig;
 use serde_json::Value;
 
 use crate::support::{Manager, TestStore, eventually};
@@ -445,7 +445,7 @@ async fn lists_skip_alive_markers_of_older_managers(t: TestStore) {
     let id = m.register("legacy", "h").await;
     // Before lists read live leases, each record had an empty key beside it.
     let lease = t.store.grant(60).await.unwrap();
-    let marker = [cflux::keys::node("legacy", id), b"/alive".to_vec()].concat();
+    let marker = [cflux::manager::keys::node("legacy", id), b"/alive".to_vec()].concat();
     t.store.put(&marker, b"", lease.id).await.unwrap();
     let nodes = m.get("/nodes/legacy").await.json();
     assert_eq!(nodes.as_array().unwrap().len(), 1, "{nodes}");

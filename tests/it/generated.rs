@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 fn committed_completions_and_man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stale = Vec::new();
-    let expected = cflux::generated::files();
+    let expected = cflux::cli::generated::files(cflux::cli::command());
     for (path, bytes) in &expected {
         match std::fs::read(root.join(path)) {
             Ok(committed) if &committed == bytes => {}
@@ -16,7 +16,7 @@ fn committed_completions_and_man_pages_are_current() {
         }
     }
     let known: BTreeSet<&PathBuf> = expected.iter().map(|(p, _)| p).collect();
-    for folder in cflux::generated::FOLDERS {
+    for folder in cflux::cli::generated::FOLDERS {
         for entry in std::fs::read_dir(root.join(folder)).unwrap() {
             let path = Path::new(folder).join(entry.unwrap().file_name());
             if !known.contains(&path) {
@@ -27,7 +27,7 @@ fn committed_completions_and_man_pages_are_current() {
     assert!(
         stale.is_empty(),
         "generated files are stale; run `{}` (and delete files no longer generated):\n  {}",
-        cflux::generated::REGENERATE,
+        cflux::cli::generated::REGENERATE,
         stale.join("\n  ")
     );
 }
@@ -60,11 +60,33 @@ fn completions_verb_prints_the_committed_scripts() {
 }
 
 #[test]
-fn the_man_page_documents_the_exit_codes() {
-    let page =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/cflux.1")).unwrap();
-    assert!(page.contains("EXIT STATUS"), "{page}");
-    for meaning in ["version conflict", "not found", "manager unreachable"] {
-        assert!(page.contains(meaning), "{meaning} missing from man/cflux.1");
+fn man_pages_and_readme_list_the_exit_codes_of_their_verb() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (page, table) in [
+        ("cflux.1", cflux::exit::CLIENT),
+        ("cflux-nodes-list.1", cflux::exit::CLIENT),
+        ("cflux-serve.1", cflux::exit::SERVE),
+        ("cflux-agent.1", cflux::exit::AGENT),
+    ] {
+        let text = std::fs::read_to_string(root.join("man").join(page)).unwrap();
+        let text = text.replace("\\-", "-").replace("\\(aq", "'");
+        assert!(text.contains("EXIT STATUS"), "{page}");
+        for (exit, meaning) in table {
+            let plain = meaning.replace('`', "");
+            assert!(
+                text.contains(&format!("\\fB{}\\fR\n{plain}", exit.code())),
+                "{page} lacks {} {plain:?}",
+                exit.code()
+            );
+        }
+        let rows: String = table
+            .iter()
+            .map(|(exit, meaning)| format!("| {} | {meaning} |\n", exit.code()))
+            .collect();
+        assert!(
+            readme.contains(&rows),
+            "README.md lacks the exit codes of {page}, from src/exit.rs:\n{rows}"
+        );
     }
 }

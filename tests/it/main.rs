@@ -7,6 +7,7 @@
 mod agent;
 mod agent_safety;
 mod api;
+mod architecture;
 mod bench;
 mod binary;
 mod failures;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cflux::auth::Tokens;
+use cflux::manager::auth::Tokens;
 use serde_json::Value;
 
 use crate::support::{Manager, Reply, TestStore, http};
@@ -30,7 +30,7 @@ async fn document(m: &Manager) -> Value {
 /// read from its source so that a new route fails this test until it is
 /// documented.
 fn router_routes() -> BTreeSet<(String, String)> {
-    let source = include_str!("../../src/server/mod.rs");
+    let source = include_str!("../../src/manager/server/mod.rs");
     let start = source.find("pub fn router(").expect("router() in mod.rs");
     let end = start + source[start..].find(".fallback(").expect("fallback");
     let mut routes = BTreeSet::new();
@@ -256,6 +256,14 @@ async fn fuzz(token: Option<&str>, max_examples: u32) {
     assert!(m.addr.ip().is_loopback());
     // Its cache and reports go to a folder of their own.
     let work = tempfile::tempdir().unwrap();
+    // No links inferred from answers: schemathesis 4.32 crashes ("Invalid
+    // IPv6 URL") scanning a registered node's `url` such as `http://[` for
+    // links, and the API declares none.
+    std::fs::write(
+        work.path().join("schemathesis.toml"),
+        "[phases.stateful.inference]\nalgorithms = []\n",
+    )
+    .unwrap();
     let mut command = tokio::process::Command::new(bin);
     command
         .current_dir(work.path())

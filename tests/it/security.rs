@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cflux::auth::Tokens;
+use cflux::manager::auth::Tokens;
 
 use crate::support::{Manager, Reply, TestStore, http};
 

@@ -4,20 +4,22 @@
 
 use std::time::Duration;
 
-use cflux::client::{Access, Client, NewNode};
-use cflux::config::{EtcdConfig, EtcdUser, ServeConfig, StoreConfig};
-use cflux::store::etcd::EtcdStore;
-use cflux::store::{Deadline, SharedStore};
+use cflux::client::{Client, Connection};
+use cflux::manager::config::{ServeConfig, StoreConfig};
+use cflux::manager::store::etcd::EtcdStore;
+use cflux::manager::store::etcd::{EtcdConfig, EtcdUser};
+use cflux::manager::store::{Deadline, SharedStore};
 use cflux::tls::KeyPair;
+use cflux::wire::Registration;
 
 use crate::support::{Etcd, Manager, Pki, TestStore, http, test_config};
 
-fn node(hostname: &str) -> NewNode {
-    NewNode {
+fn node(hostname: &str) -> Registration {
+    Registration {
         hostname: hostname.into(),
         ip: Some("127.0.0.1".into()),
         bind_address: Some("127.0.0.1:8088".into()),
-        ..NewNode::default()
+        ..Registration::default()
     }
 }
 
@@ -42,11 +44,12 @@ async fn cflux(args: Vec<String>) -> (i32, String, String) {
 async fn the_api_is_served_over_https_to_clients_that_trust_its_ca() {
     let pki = Pki::new();
     let (_t, _m, endpoint) = https_manager(&pki).await;
-    let access = Access {
-        token: None,
+    let connection = Connection {
+        timeout: Duration::from_secs(5),
         cacert: Some(pki.ca.clone()),
+        ..Connection::to([endpoint.clone()])
     };
-    let client = Client::new(vec![endpoint.clone()], Duration::from_secs(5), &access).unwrap();
+    let client = Client::new(&connection).unwrap();
     let registered = client.register("prod", &node("h1")).await.unwrap();
     let listed = client.cluster_nodes("prod").await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -306,11 +309,12 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     let m = Manager::start(config, t.store.clone()).await;
     let endpoint = format!("https://127.0.0.1:{}", m.addr.port());
     let trusts = async |pki: &Pki| {
-        let access = Access {
-            token: None,
+        let connection = Connection {
+            timeout: Duration::from_secs(5),
             cacert: Some(pki.ca.clone()),
+            ..Connection::to([endpoint.clone()])
         };
-        let client = Client::new(vec![endpoint.clone()], Duration::from_secs(5), &access).unwrap();
+        let client = Client::new(&connection).unwrap();
         client.nodes().await.is_ok()
     };
     assert!(trusts(&old).await && !trusts(&new).await);

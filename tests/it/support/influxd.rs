@@ -4,8 +4,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cflux::influx::Influx;
-use cflux::schema::Schema;
+use cflux::agent::influx::Influx;
+use cflux::agent::schema::Schema;
 use tempfile::TempDir;
 
 pub struct Influxd {
@@ -130,8 +130,8 @@ impl Influxd {
     pub async fn count(&self, db: &str, measurement: &str) -> u64 {
         let q = format!(
             "SELECT count(*) FROM {}..{}",
-            cflux::schema::quote(db),
-            cflux::schema::quote(measurement)
+            cflux::agent::schema::quote(db),
+            cflux::agent::schema::quote(measurement)
         );
         let r = self.client.query(std::slice::from_ref(&q)).await;
         let series = r.unwrap_or_else(|e| panic!("{q}: {e}"));

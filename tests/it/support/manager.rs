@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cflux::config::{EtcdConfig, ServeConfig, StoreConfig};
-use cflux::store::embedded::EmbeddedStore;
-use cflux::store::etcd::EtcdStore;
-use cflux::store::{Deadline, SharedStore};
+use cflux::manager::config::{ServeConfig, StoreConfig};
+use cflux::manager::store::embedded::EmbeddedStore;
+use cflux::manager::store::etcd::EtcdConfig;
+use cflux::manager::store::etcd::EtcdStore;
+use cflux::manager::store::{Deadline, SharedStore};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -107,9 +108,14 @@ impl Manager {
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(cflux::server::serve(config, store, listener, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(cflux::manager::server::serve(
+            config,
+            store,
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Manager {
             addr,
             stop: Some(stop),

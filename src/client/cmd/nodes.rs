@@ -1,0 +1,245 @@
+//! `cflux nodes list|register|refresh|deregister`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use comfy_table::{Cell, Color};
+
+use super::ClientArgs;
+use crate::backoff::Backoff;
+use crate::client::{Client, Registration};
+use crate::exit::Result;
+use crate::output::{Output, ago, colour, emit, emit_json, render, table};
+use crate::wire::Node;
+use crate::wire::parse_duration;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum NodesCommand {
+    /// List managers and InfluxDB nodes (all clusters, or one)
+    #[command(
+        after_help = "Examples:\n  cflux nodes list\n  cflux nodes list prod -o wide --watch\n  cflux nodes list prod -o json | jq '.[] | select(.alive | not)'"
+    )]
+    List {
+        /// Only the nodes of this cluster
+        cluster: Option<String>,
+        /// Keep watching: redraw (on a terminal) or print again (elsewhere)
+        /// whenever nodes come, go, live or die
+        #[arg(short, long)]
+        watch: bool,
+        /// How often --watch asks the manager
+        #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s", requires = "watch")]
+        interval: Duration,
+    },
+    /// Register a node by hand (nodes normally register themselves)
+    Register {
+        cluster: String,
+        #[arg(long)]
+        hostname: String,
+        /// Comma-joined addresses [default: the address the manager sees]
+        #[arg(long)]
+        ip: Option<String>,
+        /// The node's bind-address [default: the address the manager sees]
+        #[arg(long)]
+        bind_address: Option<String>,
+    },
+    /// Send one heartbeat for a node
+    Refresh { cluster: String, id: u64 },
+    /// Mark a node down now (it stays listed, not alive, until it heartbeats again)
+    Down { cluster: String, id: u64 },
+    /// Remove a node for good
+    Deregister { cluster: String, id: u64 },
+}
+
+pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
+    let client = args.client()?;
+    match cmd {
+        NodesCommand::List {
+            cluster,
+            watch: false,
+            ..
+        } => {
+            let listing = Listing::fetch(&client, cluster.as_deref()).await?;
+            emit(&listing.render(args.output))
+        }
+        NodesCommand::List {
+            cluster,
+            watch: true,
+            interval,
+        } => watch(&client, cluster.as_deref(), args.output, interval).await,
+        NodesCommand::Register {
+            cluster,
+            hostname,
+            ip,
+            bind_address,
+        } => {
+            let new = Registration {
+                hostname,
+                ip,
+                bind_address,
+                ..Registration::default()
+            };
+            let node = client.register(&cluster, &new).await?;
+            show_one(args, &node)
+        }
+        NodesCommand::Refresh { cluster, id } => {
+            let node = client.refresh(&cluster, id).await?;
+            show_one(args, &node)
+        }
+        NodesCommand::Down { cluster, id } => {
+            let node = client.down(&cluster, id).await?;
+            show_one(args, &node)
+        }
+        NodesCommand::Deregister { cluster, id } => {
+            client.deregister(&cluster, id).await?;
+            if args.output == Output::Json {
+                return emit_json(
+                    &serde_json::json!({"cluster": cluster, "id": id, "deregistered": true}),
+                );
+            }
+            emit(&format!("deregistered node {id} of cluster {cluster}\n"))
+        }
+    }
+}
+
+/// One answer of `GET /nodes` or `GET /nodes/{cluster}`.
+struct Listing {
+    json: serde_json::Value,
+    rows: Vec<(&'static str, Node)>,
+}
+
+impl Listing {
+    async fn fetch(client: &Client, cluster: Option<&str>) -> crate::client::Result<Listing> {
+        Ok(match cluster {
+            None => {
+                let view = client.nodes().await?;
+                let json = serde_json::to_value(&view).expect("API types serialise");
+                let mut rows: Vec<_> = view.cflux.into_iter().map(|n| ("manager", n)).collect();
+                rows.extend(view.influx.into_iter().map(|n| ("influxdb", n)));
+                Listing { json, rows }
+            }
+            Some(cluster) => {
+                let nodes = client.cluster_nodes(cluster).await?;
+                let json = serde_json::to_value(&nodes).expect("API types serialise");
+                let rows = nodes.into_iter().map(|n| ("influxdb", n)).collect();
+                Listing { json, rows }
+            }
+        })
+    }
+
+    fn render(&self, output: Output) -> String {
+        match output {
+            Output::Json => format!("{}\n", self.json),
+            _ => {
+                let rows: Vec<(&str, &Node)> = self.rows.iter().map(|(r, n)| (*r, n)).collect();
+                node_table(&rows, output == Output::Wide)
+            }
+        }
+    }
+
+    /// What a watcher compares: everything but the ever-changing last-seen.
+    fn fingerprint(&self) -> Vec<(&'static str, Node)> {
+        let mut rows = self.rows.clone();
+        for (_, n) in &mut rows {
+            n.last_seen.clear();
+        }
+        rows
+    }
+}
+
+/// `nodes list --watch`: on a terminal the table is redrawn in place every
+/// interval (like `watch`); elsewhere a new table, or JSON line, is printed
+/// only when something other than last-seen times changed (like `kubectl -w`).
+async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Duration) -> Result {
+    let redraw = output != Output::Json && std::io::stdout().is_terminal();
+    let mut backoff = Backoff::default();
+    let mut shown = None;
+    loop {
+        let listing = match Listing::fetch(client, cluster).await {
+            Ok(l) => l,
+            Err(e) if e.is_transient() => {
+                let retry_in = backoff.next_delay();
+                super::warn_retrying(&e, retry_in);
+                tokio::time::sleep(retry_in).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !backoff.is_fresh() {
+            backoff.reset();
+            super::note_reconnected();
+        }
+        let fingerprint = listing.fingerprint();
+        if redraw {
+            emit(&format!("\x1b[H\x1b[2J{}", listing.render(output)))?;
+        } else if shown.as_ref() != Some(&fingerprint) {
+            let gap = if shown.is_some() && output != Output::Json {
+                "\n"
+            } else {
+                ""
+            };
+            emit(&format!("{gap}{}", listing.render(output)))?;
+        }
+        shown = Some(fingerprint);
+        tokio::time::sleep(every).await;
+    }
+}
+
+fn show_one(args: &ClientArgs, node: &Node) -> Result {
+    if args.output == Output::Json {
+        return emit_json(node);
+    }
+    emit(&node_table(
+        &[("influxdb", node)],
+        args.output == Output::Wide,
+    ))
+}
+
+/// Rows sorted by role (managers first), cluster, then id.
+fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| {
+        (a.0 != "manager", &a.1.cluster, a.1.id).cmp(&(b.0 != "manager", &b.1.cluster, b.1.id))
+    });
+    let mut header = vec![
+        "ID",
+        "ROLE",
+        "CLUSTER",
+        "HOSTNAME",
+        "IP",
+        "BIND ADDRESS",
+        "ALIVE",
+        "LAST SEEN",
+    ];
+    if wide {
+        header.extend(["TTL", "REGISTERED", "VERSION", "URL"]);
+    }
+    let mut t = table(&header);
+    let colour = colour();
+    for (role, n) in rows {
+        let alive = if n.alive { "yes" } else { "no" };
+        let mut alive = Cell::new(alive);
+        if colour {
+            alive = alive.fg(if n.alive { Color::Green } else { Color::Red });
+        }
+        let mut row = vec![
+            Cell::new(n.id),
+            Cell::new(role),
+            Cell::new(n.cluster.as_deref().unwrap_or("-")),
+            Cell::new(&n.hostname),
+            Cell::new(n.ip.trim_end_matches(',')),
+            Cell::new(&n.bind_address),
+            alive,
+            Cell::new(ago(&n.last_seen)),
+        ];
+        if wide {
+            row.extend([
+                Cell::new(format!("{}s", n.ttl)),
+                Cell::new(&n.registered_at),
+                Cell::new(n.version.as_deref().unwrap_or("-")),
+                Cell::new(n.url.as_deref().unwrap_or("-")),
+            ]);
+        }
+        t.add_row(row);
+    }
+    render(&t)
+}

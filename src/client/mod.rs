@@ -1,0 +1,478 @@
+//! The typed HTTP client of the manager API, used by the client verbs (and
+//! by the agent): one place that knows paths, status codes and bodies.
+//!
+//! Several endpoints may be given; a request that cannot connect to one
+//! tries the next, and the client remembers which one last answered.
+//!
+//! The client side of cflux lives under this module: [`follow`] turns long
+//! polls into a stream of versions, and [`cmd`] holds the client verbs. It
+//! knows the manager only through [`crate::wire`], never its internals.
+
+pub mod cmd;
+pub mod follow;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::exit::{CliError, Exit};
+use crate::wire::parse_duration;
+
+use crate::wire::{Cluster, Node, NodeList, Registration, VersionSummary, encode_cluster};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No endpoint accepted a connection.
+    #[error("cannot reach the manager at {endpoints}: {reason}")]
+    Unreachable { endpoints: String, reason: String },
+    /// The manager answered with an error.
+    #[error("{message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// A metadata write was based on a stale version.
+    #[error(
+        "version conflict: the stored version is {version}; fetch it, re-apply the change and write again"
+    )]
+    Conflict { version: u64, doc: Option<Version> },
+    /// The client's own options are unusable (an unreadable CA file).
+    #[error("{0}")]
+    Config(String),
+    /// The manager's answer made no sense (wrong JSON, missing header).
+    #[error("unexpected answer from the manager: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Api { status: 404, .. })
+    }
+
+    /// Whether trying again later may succeed: the manager was away, cut the
+    /// answer short, or said so with a 5xx/429. 4xx answers are final.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } | ClientError::Protocol(_) => true,
+            ClientError::Api { status, .. } => *status >= 500 || *status == 429,
+            ClientError::Conflict { .. } | ClientError::Config(_) => false,
+        }
+    }
+}
+
+/// The exit code of a verb that failed with this error.
+impl From<ClientError> for CliError {
+    fn from(e: ClientError) -> CliError {
+        let exit = match &e {
+            ClientError::Config(_) => Exit::Usage,
+            ClientError::Conflict { .. } => Exit::Conflict,
+            e if e.is_not_found() => Exit::NotFound,
+            ClientError::Unreachable { .. } => Exit::Unreachable,
+            _ => Exit::Failure,
+        };
+        CliError::new(exit, e.to_string())
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// One version of a cluster's metadata as fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub version: u64,
+    pub content_type: String,
+    pub body: Bytes,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    endpoints: Vec<String>,
+    /// Index of the endpoint that answered last.
+    current: AtomicUsize,
+    timeout: Duration,
+}
+
+/// `/nodes/{cluster}` with the name percent-encoded.
+fn cluster_path(prefix: &str, cluster: &str, rest: &str) -> String {
+    format!("{prefix}/{}{rest}", encode_cluster(cluster))
+}
+
+/// How to reach managers: the client options every client command (the
+/// verbs, the agent, the bench) shares. Declared once, on `cflux` itself and
+/// global, so they go before the verb or after it
+/// (`cflux --endpoint URL nodes list`, `cflux nodes list --endpoint URL`).
+#[derive(Clone, clap::Args)]
+pub struct Connection {
+    /// Manager base URLs, tried in order when one cannot be reached
+    #[arg(
+        long,
+        global = true,
+        env = "CFLUX_ENDPOINT",
+        value_name = "URL[,URL…]",
+        value_delimiter = ',',
+        default_value = DEFAULT_ENDPOINT,
+        help_heading = HEADING
+    )]
+    pub endpoint: Vec<String>,
+    /// Timeout of ordinary requests to the manager (not of long polls)
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration,
+        default_value = "10s", help_heading = HEADING)]
+    pub timeout: Duration,
+    /// Bearer token for managers started with tokens (the agent needs a
+    /// `node` token for its cluster)
+    #[arg(
+        long,
+        global = true,
+        env = "CFLUX_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = HEADING
+    )]
+    pub token: Option<String>,
+    /// CA certificate (PEM) to check https:// managers against instead of
+    /// the system's roots
+    #[arg(long, global = true, env = "CFLUX_CACERT", value_name = "FILE", help_heading = HEADING)]
+    pub cacert: Option<PathBuf>,
+}
+
+/// Where [`Connection`]'s options are listed in `--help`.
+pub const HEADING: &str = "Client options";
+
+/// The manager `cflux serve` listens on by default.
+pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:8000";
+
+impl Connection {
+    /// The defaults, aimed at `endpoints`.
+    pub fn to(endpoints: impl IntoIterator<Item = impl Into<String>>) -> Connection {
+        Connection {
+            endpoint: endpoints.into_iter().map(Into::into).collect(),
+            timeout: Duration::from_secs(10),
+            token: None,
+            cacert: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("endpoint", &self.endpoint)
+            .field("timeout", &self.timeout)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("cacert", &self.cacert)
+            .finish()
+    }
+}
+
+/// `Authorization: Bearer TOKEN` (marked sensitive, so never logged), or
+/// nothing without a token.
+pub fn auth_headers(token: Option<&str>) -> Result<reqwest::header::HeaderMap> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| {
+                ClientError::Protocol("the token has characters a header cannot carry".into())
+            })?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(headers)
+}
+
+impl Client {
+    /// A client of the connection's endpoints (base URLs), sending its
+    /// token and trusting its CA; its timeout bounds ordinary requests.
+    pub fn new(connection: &Connection) -> Result<Client> {
+        let Connection {
+            endpoint,
+            timeout,
+            token,
+            cacert,
+        } = connection;
+        let timeout = *timeout;
+        let endpoints: Vec<String> = endpoint
+            .iter()
+            .map(|e| e.trim().trim_end_matches('/').to_string())
+            .filter(|e| !e.is_empty())
+            .collect();
+        if endpoints.is_empty() {
+            return Err(ClientError::Protocol("no endpoint given".into()));
+        }
+        let mut builder = crate::tls::http_client()
+            .no_proxy()
+            .default_headers(auth_headers(token.as_deref())?)
+            .connect_timeout(timeout.min(Duration::from_secs(5)));
+        if let Some(cacert) = cacert {
+            builder = crate::tls::trusting(builder, cacert)
+                .map_err(|e| ClientError::Config(format!("--cacert: {e:#}")))?;
+        }
+        let http = builder
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Client {
+            http,
+            endpoints,
+            current: AtomicUsize::new(0),
+            timeout,
+        })
+    }
+
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// Sends a request, failing over to the next endpoint on connection
+    /// errors. `timeout: None` means the ordinary timeout.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(Bytes, Option<&str>)>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response> {
+        let n = self.endpoints.len();
+        let first = self.current.load(Ordering::Relaxed) % n;
+        let mut reasons = Vec::new();
+        for i in 0..n {
+            let index = (first + i) % n;
+            let endpoint = &self.endpoints[index];
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{endpoint}{path}"))
+                .timeout(timeout.unwrap_or(self.timeout));
+            if let Some((bytes, content_type)) = &body {
+                req = req.body(bytes.clone());
+                if let Some(ct) = content_type {
+                    req = req.header(reqwest::header::CONTENT_TYPE, *ct);
+                }
+            }
+            match req.send().await {
+                Ok(resp) => {
+                    self.current.store(index, Ordering::Relaxed);
+                    return Ok(resp);
+                }
+                Err(e) if e.is_connect() || e.is_timeout() => {
+                    reasons.push(format!("{endpoint}: {}", root_cause(&e)));
+                }
+                Err(e) => return Err(ClientError::Protocol(root_cause(&e))),
+            }
+        }
+        Err(ClientError::Unreachable {
+            endpoints: self.endpoints.join(","),
+            reason: reasons.join("; "),
+        })
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let resp = self.send(Method::GET, path, None, None).await?;
+        json(ok(resp).await?).await
+    }
+
+    pub async fn nodes(&self) -> Result<NodeList> {
+        self.get_json("/nodes").await
+    }
+
+    pub async fn cluster_nodes(&self, cluster: &str) -> Result<Vec<Node>> {
+        self.get_json(&cluster_path("/nodes", cluster, "")).await
+    }
+
+    pub async fn register(&self, cluster: &str, node: &Registration) -> Result<Node> {
+        let bytes = Bytes::from(serde_json::to_vec(node).expect("JSON"));
+        let path = cluster_path("/nodes", cluster, "");
+        let resp = self
+            .send(
+                Method::POST,
+                &path,
+                Some((bytes, Some("application/json"))),
+                None,
+            )
+            .await?;
+        json(ok(resp).await?).await
+    }
+
+    pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}"));
+        json(ok(self.send(Method::PUT, &path, None, None).await?).await?).await
+    }
+
+    /// Ends the node's lease, keeping its record and id.
+    pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}/alive"));
+        json(ok(self.send(Method::DELETE, &path, None, None).await?).await?).await
+    }
+
+    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
+        let path = cluster_path("/nodes", cluster, &format!("/{id}"));
+        ok(self.send(Method::DELETE, &path, None, None).await?).await?;
+        Ok(())
+    }
+
+    pub async fn clusters(&self) -> Result<Vec<Cluster>> {
+        self.get_json("/clusters").await
+    }
+
+    pub async fn history(&self, cluster: &str) -> Result<Vec<VersionSummary>> {
+        self.get_json(&cluster_path("/clusters", cluster, "/history"))
+            .await
+    }
+
+    /// The newest metadata; a 404 [`ClientError::Api`] when the cluster has none.
+    pub async fn latest(&self, cluster: &str) -> Result<Version> {
+        let path = cluster_path("/clusters", cluster, "");
+        metadata(ok(self.send(Method::GET, &path, None, None).await?).await?).await
+    }
+
+    /// One retained version.
+    pub async fn at(&self, cluster: &str, version: u64) -> Result<Version> {
+        let path = cluster_path("/clusters", cluster, &format!("/history/{version}"));
+        metadata(ok(self.send(Method::GET, &path, None, None).await?).await?).await
+    }
+
+    /// Stores `body` as version `version + 1`; [`ClientError::Conflict`]
+    /// when `version` is not the stored one.
+    pub async fn write(
+        &self,
+        cluster: &str,
+        version: u64,
+        body: Bytes,
+        content_type: Option<&str>,
+    ) -> Result<u64> {
+        let path = cluster_path("/clusters", cluster, &format!("/versions/{version}"));
+        let resp = self
+            .send(Method::POST, &path, Some((body, content_type)), None)
+            .await?;
+        if resp.status() == StatusCode::CONFLICT {
+            let doc = metadata(resp).await?;
+            let version = doc.version;
+            return Err(ClientError::Conflict {
+                version,
+                doc: (version > 0).then_some(doc),
+            });
+        }
+        version_header(&ok(resp).await?)
+    }
+
+    /// The long poll: `Some` as soon as a version other than `version` is
+    /// stored (its body; version 0 when the cluster has none), `None` when
+    /// `wait` passes first.
+    pub async fn wait(
+        &self,
+        cluster: &str,
+        version: u64,
+        wait: Duration,
+    ) -> Result<Option<Version>> {
+        let path = cluster_path(
+            "/clusters",
+            cluster,
+            &format!("/versions/{version}?wait={}ms", wait.as_millis()),
+        );
+        let limit = wait + crate::wire::max_poll_jitter(wait) + self.timeout;
+        let resp = ok(self.send(Method::GET, &path, None, Some(limit)).await?).await?;
+        if resp.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        metadata(resp).await.map(Some)
+    }
+}
+
+/// The innermost cause of an error, the part worth showing (e.g.
+/// "Connection refused" rather than "error sending request").
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Passes 2xx answers through; turns error answers into [`ClientError::Api`].
+async fn ok(resp: reqwest::Response) -> Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let bytes = resp.bytes().await.unwrap_or_default();
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v["error"][name].as_str())
+            .map(str::to_string)
+    };
+    Err(ClientError::Api {
+        status: status.as_u16(),
+        code: field("code").unwrap_or_else(|| "unknown".into()),
+        message: field("message").unwrap_or_else(|| {
+            format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim())
+        }),
+    })
+}
+
+async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Protocol(root_cause(&e)))?;
+    serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+fn version_header(resp: &reqwest::Response) -> Result<u64> {
+    resp.headers()
+        .get(crate::wire::VERSION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ClientError::Protocol("no Version header".into()))
+}
+
+async fn metadata(resp: reqwest::Response) -> Result<Version> {
+    let version = version_header(&resp)?;
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(crate::wire::OCTET_STREAM)
+        .to_string();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Protocol(root_cause(&e)))?;
+    Ok(Version {
+        version,
+        content_type,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_exit_with_the_client_table_codes() {
+        let api = |status| ClientError::Api {
+            status,
+            code: String::new(),
+            message: String::new(),
+        };
+        let exit = |e: ClientError| CliError::from(e).exit;
+        assert_eq!(exit(api(404)), Exit::NotFound);
+        assert_eq!(exit(api(400)), Exit::Failure);
+        assert_eq!(exit(api(503)), Exit::Failure);
+        let conflict = ClientError::Conflict {
+            version: 3,
+            doc: None,
+        };
+        assert_eq!(exit(conflict), Exit::Conflict);
+        let down = ClientError::Unreachable {
+            endpoints: String::new(),
+            reason: String::new(),
+        };
+        assert_eq!(exit(down), Exit::Unreachable);
+        assert_eq!(exit(ClientError::Config(String::new())), Exit::Usage);
+    }
+}

@@ -1,0 +1,352 @@
+//! InfluxDB node membership: registration, TTL liveness, listing, forgetting.
+//!
+//! A node is one durable *record* (see [`crate::manager::keys`]) with what the node
+//! told us and the id of a lease of the node's TTL, which no key is attached
+//! to. A node is alive while that lease is: lists read the records and the
+//! store's live leases. A heartbeat renews the lease; when it lapses, the
+//! node is listed with `"alive": false` while its record — and id — stay. A
+//! heartbeat for a lapsed node revives it under the same id with a fresh
+//! lease. Records of nodes dead for longer than `forget_after`
+//! are removed by [`Registry::forget_lapsed`].
+//!
+//! Heartbeats are mostly answered from memory ([`heartbeats`]): a lease is
+//! renewed at most once a second per node, and last-seen times are written
+//! in batches once a second by [`Registry::run_flusher`].
+
+mod heartbeats;
+mod leases;
+mod record;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
+use self::leases::{LeasePool, held_ttl};
+use self::record::Record;
+pub use self::record::{NodeSpec, check_text};
+use crate::manager::error::{Error, Result, now_ms};
+use crate::manager::ids::Ids;
+use crate::manager::keys;
+use crate::manager::store::{Compare, KeyValue, LeaseId, Op, SharedStore, StoreError, Txn};
+use crate::wire::Node;
+
+/// How often a contended refresh or deregistration is retried.
+const ATTEMPTS: usize = 8;
+/// Records written per last-seen transaction: well under etcd's default
+/// limit of 128 operations per transaction.
+const FLUSH_BATCH: usize = 64;
+
+fn not_found(cluster: &str, id: u64) -> Error {
+    Error::NotFound(format!(
+        "Key not found: node {id} is not registered in cluster {cluster:?}"
+    ))
+}
+
+/// The node membership service.
+pub struct Registry {
+    store: SharedStore,
+    forget_after: Duration,
+    ids: Ids,
+    leases: LeasePool,
+    beats: Heartbeats,
+}
+
+impl Registry {
+    pub fn new(store: SharedStore, ttl: Duration, forget_after: Duration) -> Registry {
+        Registry {
+            leases: LeasePool::new(store.clone(), ttl),
+            store,
+            forget_after,
+            ids: Ids::default(),
+            beats: Heartbeats::default(),
+        }
+    }
+
+    /// Registers a node under a new id.
+    pub async fn register(&self, cluster: &str, reg: NodeSpec) -> Result<Node> {
+        reg.validate()?;
+        let id = self.ids.next(self.store.as_ref()).await?;
+        let (lease, sent) = self.leases.take().await?;
+        let ttl = held_ttl(&lease);
+        let now = now_ms();
+        let record = Record {
+            id,
+            cluster: cluster.to_string(),
+            hostname: reg.hostname,
+            ip: reg.ip,
+            bind_address: reg.bind_address,
+            registered_at: now,
+            last_seen: now,
+            ttl,
+            lease: lease.id,
+            version: reg.version,
+            url: reg.url,
+        };
+        let txn = Txn::new().then(Op::put(keys::node(cluster, id), record.encode()));
+        match self.store.txn(txn).await {
+            Ok(r) => Ok(self.beats.remember(record, r.revision, sent, now)),
+            Err(e) => {
+                let _ = self.store.revoke(lease.id).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Renews a node's TTL, reviving it with a new lease if it had lapsed.
+    /// Usually answered from memory: see [`heartbeats`].
+    pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
+        match self.beats.beat(cluster, id) {
+            Beat::Covered(node) => return Ok(*node),
+            Beat::Renew(lease) => {
+                let sent = Instant::now();
+                if self.store.keep_alive(lease).await?
+                    && let Some(node) = self.beats.renewed(cluster, id, lease, sent)
+                {
+                    return Ok(node);
+                }
+                self.beats.forget(cluster, id);
+            }
+            Beat::Unknown => {}
+        }
+        let key = keys::node(cluster, id);
+        for _ in 0..ATTEMPTS {
+            let (Some(kv), _) = self.store.get(&key).await? else {
+                return Err(not_found(cluster, id));
+            };
+            let mut record = Record::decode(&kv)?;
+            let sent = Instant::now();
+            if record.lease != 0 && self.store.keep_alive(record.lease).await? {
+                return Ok(self.beats.remember(record, kv.mod_revision, sent, now_ms()));
+            }
+            let unchanged = Compare::ModRevisionEquals(key.clone(), kv.mod_revision);
+            if self.forgotten(&record, now_ms()) {
+                // Dead past forget-after: gone, whether or not the forgetter
+                // has removed the record yet.
+                let txn = Txn::new().when(unchanged).then(Op::delete(key.clone()));
+                self.store.txn(txn).await?;
+                return Err(not_found(cluster, id));
+            }
+            let (lease, _) = self.leases.grant().await?;
+            let ttl = held_ttl(&lease);
+            record.lease = lease.id;
+            record.ttl = ttl;
+            record.last_seen = now_ms();
+            let txn = Txn::new()
+                .when(unchanged)
+                .then(Op::put(key.clone(), record.encode()));
+            match self.store.txn(txn).await {
+                Ok(r) if r.succeeded => {
+                    let seen = record.last_seen;
+                    return Ok(self.beats.remember(record, r.revision, sent, seen));
+                }
+                Ok(_) | Err(StoreError::LeaseNotFound) => {
+                    let _ = self.store.revoke(lease.id).await;
+                }
+                Err(e) => {
+                    let _ = self.store.revoke(lease.id).await;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "node {id} is being changed concurrently; retry"
+        )))
+    }
+
+    /// Writes the last-seen times heartbeats moved since the last flush,
+    /// [`FLUSH_BATCH`] records per transaction; returns how many were written.
+    pub async fn flush(&self) -> Result<usize> {
+        let dirty = self.beats.dirty();
+        let mut written = 0;
+        for chunk in dirty.chunks(FLUSH_BATCH) {
+            let cas = |d: &Dirty| {
+                let key = keys::node(&d.record.cluster, d.record.id);
+                (
+                    Compare::ModRevisionEquals(key.clone(), d.revision),
+                    Op::put(key, d.record.encode()),
+                )
+            };
+            let mut txn = Txn::new();
+            for d in chunk {
+                let (compare, put) = cas(d);
+                txn = txn.when(compare).then(put);
+            }
+            let r = self.store.txn(txn).await?;
+            if r.succeeded {
+                for d in chunk {
+                    self.beats.flushed(&d.record, d.revision, r.revision);
+                }
+                written += chunk.len();
+                continue;
+            }
+            // Some record changed elsewhere: write the others one by one.
+            for d in chunk {
+                let (compare, put) = cas(d);
+                let r = self.store.txn(Txn::new().when(compare).then(put)).await?;
+                if r.succeeded {
+                    self.beats.flushed(&d.record, d.revision, r.revision);
+                    written += 1;
+                } else {
+                    self.beats.stale(&d.record.cluster, d.record.id, d.revision);
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// Runs [`Registry::flush`] every [`FLUSH_EVERY`] until `shutdown`, and
+    /// once more then.
+    pub async fn run_flusher(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let stopping = tokio::select! {
+                _ = shutdown.cancelled() => true,
+                _ = tokio::time::sleep(FLUSH_EVERY) => false,
+            };
+            if let Err(e) = self.flush().await {
+                tracing::warn!("writing last-seen times failed: {e}");
+            }
+            if stopping {
+                return;
+            }
+        }
+    }
+
+    /// Ends a node's lease at once, keeping its record and id: the node is
+    /// listed `alive: false` until its next heartbeat revives it (a node
+    /// going down for a restart says so).
+    pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+        Ok(self.end_lease(cluster, id, true).await?.view(false))
+    }
+
+    /// Removes a node for good.
+    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
+        self.end_lease(cluster, id, false).await.map(drop)
+    }
+
+    /// Either keeps the node's record without a lease (so it is no longer
+    /// alive) or deletes it, in a transaction that fails if the record
+    /// changed meanwhile (then retried); the old lease is revoked after.
+    async fn end_lease(&self, cluster: &str, id: u64, keep_record: bool) -> Result<Record> {
+        self.beats.forget(cluster, id);
+        let key = keys::node(cluster, id);
+        for _ in 0..ATTEMPTS {
+            let (Some(kv), _) = self.store.get(&key).await? else {
+                return Err(not_found(cluster, id));
+            };
+            let mut record = Record::decode(&kv)?;
+            let lease = std::mem::take(&mut record.lease);
+            let change = if keep_record {
+                Op::put(key.clone(), record.encode())
+            } else {
+                Op::delete(key.clone())
+            };
+            let txn = Txn::new()
+                .when(Compare::ModRevisionEquals(key.clone(), kv.mod_revision))
+                .then(change);
+            if self.store.txn(txn).await?.succeeded {
+                if lease != 0 {
+                    // Best effort: the record no longer names the lease.
+                    let _ = self.store.revoke(lease).await;
+                }
+                return Ok(record);
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "node {id} is being changed concurrently; retry"
+        )))
+    }
+
+    /// The nodes of one cluster, by id.
+    pub async fn list(&self, cluster: &str) -> Result<Vec<Node>> {
+        self.assemble(&keys::cluster_nodes(cluster)).await
+    }
+
+    /// Every node of every cluster, by id.
+    pub async fn list_all(&self) -> Result<Vec<Node>> {
+        let mut nodes = self.assemble(&keys::all_nodes()).await?;
+        nodes.sort_by_key(|n| n.id);
+        Ok(nodes)
+    }
+
+    /// The views of the nodes under a prefix, leaving out those past
+    /// forgetting.
+    async fn assemble(&self, prefix: &[u8]) -> Result<Vec<Node>> {
+        let ((kvs, _), live) = tokio::try_join!(self.store.range(prefix), self.store.leases())?;
+        let now = now_ms();
+        Ok(records(&kvs, &live)?
+            .into_iter()
+            .filter(|(_, r, alive)| *alive || !self.forgotten(r, now))
+            .map(|(_, r, alive)| r.into_view(alive))
+            .collect())
+    }
+
+    fn forgotten(&self, r: &Record, now: u64) -> bool {
+        let dead_for = now.saturating_sub(r.last_seen.saturating_add(r.ttl * 1000));
+        dead_for > self.forget_after.as_millis() as u64
+    }
+
+    /// Removes the records of nodes dead for longer than `forget_after`.
+    pub async fn forget_lapsed(&self) -> Result<usize> {
+        let prefix = keys::all_nodes();
+        let ((kvs, _), live) = tokio::try_join!(self.store.range(&prefix), self.store.leases())?;
+        let now = now_ms();
+        let mut forgotten = 0;
+        for (kv, r, alive) in records(&kvs, &live)? {
+            if alive || !self.forgotten(&r, now) {
+                continue;
+            }
+            // Only if nobody revived it meanwhile.
+            let txn = Txn::new()
+                .when(Compare::ModRevisionEquals(kv.key.clone(), kv.mod_revision))
+                .then(Op::delete(kv.key.clone()));
+            if self.store.txn(txn).await?.succeeded {
+                self.beats.forget(&r.cluster, r.id);
+                tracing::info!(cluster = %r.cluster, id = r.id, "forgot a node dead for longer than forget-after");
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
+    }
+
+    /// Runs [`Registry::forget_lapsed`] periodically until `shutdown`.
+    pub async fn run_forgetter(self: Arc<Self>, shutdown: CancellationToken) {
+        let every = (self.forget_after / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.forget_lapsed().await {
+                tracing::warn!("forgetting lapsed nodes failed: {e}");
+            }
+        }
+    }
+}
+
+/// Decodes the node records of a range, each with whether it is alive: its
+/// lease is among the store's `live` ones.
+fn records<'a>(
+    kvs: &'a [KeyValue],
+    live: &HashSet<LeaseId>,
+) -> Result<Vec<(&'a KeyValue, Record, bool)>> {
+    let mut out = Vec::with_capacity(kvs.len());
+    for kv in kvs {
+        if keys::is_legacy_alive_marker(&kv.key) {
+            continue;
+        }
+        let record = match Record::decode(kv) {
+            Ok(r) => r,
+            Err(_) if keys::parse_node_key(&kv.key).is_none() => {
+                tracing::warn!(key = %String::from_utf8_lossy(&kv.key), "ignoring a stray key");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let alive = record.lease != 0 && live.contains(&record.lease);
+        out.push((kv, record, alive));
+    }
+    Ok(out)
+}

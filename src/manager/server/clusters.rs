@@ -1,0 +1,338 @@
+//! Handlers of `/clusters…`: versioned metadata writes, long-poll reads,
+//! history, and the cluster overview.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use super::App;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ClusterPath, PathArgs, VersionPath, WritePath, body};
+use crate::manager::hub::Waited;
+use crate::manager::meta::{Version, WriteOutcome};
+use crate::wire::{Cluster, OCTET_STREAM, VERSION, VersionSummary};
+
+/// Metadata bodies as sent: any bytes, typed by their Content-Type.
+pub struct SentBody;
+
+impl PartialSchema for SentBody {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for SentBody {}
+
+/// Metadata bodies as answered: whatever was stored, under the Content-Type
+/// it was stored with (JSON included), so any value.
+pub struct StoredBody;
+
+impl PartialSchema for StoredBody {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some("The metadata as stored, under its Content-Type"))
+            .into()
+    }
+}
+
+impl ToSchema for StoredBody {}
+
+/// The answer to a metadata write.
+#[derive(Serialize, ToSchema)]
+pub struct Written {
+    cluster: String,
+    /// The version now stored.
+    version: u64,
+}
+
+/// The query of a metadata read.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
+pub struct WaitQuery {
+    /// How long to wait for a newer version: seconds (`30`) or a duration
+    /// (`30s`, `1m`, `1h30m`); the manager's default when left out, its
+    /// `--max-wait` at most.
+    #[param(
+        pattern = r"^([0-9]+|([0-9]+ ?(ns|us|ms|s|m|h|d) ?)+)$",
+        example = "30s"
+    )]
+    wait: Option<String>,
+}
+
+fn version_header(version: u64) -> (header::HeaderName, HeaderValue) {
+    (
+        header::HeaderName::from_static(VERSION),
+        HeaderValue::from(version),
+    )
+}
+
+/// The raw metadata with its content type and `Version` (`0` and an empty
+/// body when there is none).
+fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
+    let (version, content_type, bytes) = match doc {
+        Some(d) => (d.version, d.content_type.as_str(), d.body.clone()),
+        None => (0, OCTET_STREAM, Bytes::new()),
+    };
+    let content_type =
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static(OCTET_STREAM));
+    (
+        status,
+        [
+            version_header(version),
+            (header::CONTENT_TYPE, content_type),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// Stores version `{version}+1` if `{version}` is the newest; otherwise
+/// answers `409` with the newest version.
+#[utoipa::path(post, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
+    params(ClusterPath, WritePath),
+    request_body(description = "The metadata: any bytes, stored with their Content-Type (application/octet-stream when none is sent).",
+        content(
+            (SentBody = "application/octet-stream"),
+            (serde_json::Value = "application/json"),
+            (String = "text/plain"),
+        )),
+    responses(
+        (status = 200, description = "StoredBody as the next version", body = Written,
+            headers(("version" = u64, description = "The version now stored"))),
+        (status = 400, description = "Bad path or version", body = ErrorBody),
+        (status = 409, description = "`{version}` is not the newest: the newest, as a read returns it",
+            content_type = "*/*", body = StoredBody,
+            headers(("version" = u64, description = "The newest version (0: none)"))),
+        (status = 413, description = "Over the manager's --max-meta-bytes", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn write(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let raw = body(raw).map_err(|mut e| {
+        if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            e.message = format!(
+                "metadata exceeds the limit of {} bytes; nothing was stored",
+                app.meta.max_bytes()
+            );
+        }
+        e
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .unwrap_or(OCTET_STREAM)
+        .to_string();
+    match app
+        .meta
+        .write(&args.cluster, args.version, &content_type, raw)
+        .await?
+    {
+        WriteOutcome::Written(doc, revision) => {
+            let version = doc.version;
+            // Parked polls here answer now, not when the store's watch
+            // echoes the write back.
+            app.hub.announce(doc, revision);
+            tracing::info!(cluster = %args.cluster, version, "metadata written");
+            Ok((
+                StatusCode::OK,
+                [version_header(version)],
+                Json(Written {
+                    cluster: args.cluster,
+                    version,
+                }),
+            )
+                .into_response())
+        }
+        WriteOutcome::Conflict(doc) => Ok(doc_response(StatusCode::CONFLICT, doc.as_ref())),
+    }
+}
+
+/// `?wait=DUR` (`30s`, `1m`, or plain seconds).
+fn wait_param(app: &App, query: Option<&str>) -> Result<Duration, ApiError> {
+    let mut wait = app.config.default_wait;
+    for (k, v) in form_pairs(query.unwrap_or("")) {
+        if k == "wait" {
+            wait = match v.parse::<u64>() {
+                Ok(secs) => Duration::from_secs(secs),
+                // Longer than any duration: the longest wait allowed.
+                Err(_) if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() => Duration::MAX,
+                Err(_) => match humantime::parse_duration(v.trim()) {
+                    Ok(d) => d,
+                    Err(humantime::DurationError::NumberOverflow) => Duration::MAX,
+                    Err(e) => {
+                        return Err(ApiError::bad_request(format!(
+                            "wait: {v:?} is not a duration like 30, 15s, 500ms or 1h30m: {e}"
+                        )));
+                    }
+                },
+            };
+        }
+    }
+    let wait = wait.min(app.config.max_wait);
+    let jitter_ms = fastrand::u64(0..=crate::wire::max_poll_jitter(wait).as_millis() as u64);
+    Ok(wait + Duration::from_millis(jitter_ms))
+}
+
+fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        (decode(k), decode(v))
+    })
+}
+
+/// The long poll: answers at once when the stored version differs from the
+/// one asked about, otherwise when the next version is stored, or `204`
+/// after the wait.
+#[utoipa::path(get, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
+    params(ClusterPath, VersionPath, WaitQuery),
+    responses(
+        (status = 200, description = "The stored metadata, whose version differs from `{version}` (an empty body and version 0 when there is none)",
+            content_type = "*/*", body = StoredBody,
+            headers(("version" = u64, description = "The version of the body"))),
+        (status = 204, description = "No newer version within the wait",
+            headers(("version" = u64, description = "`{version}` again"))),
+        (status = 400, description = "Bad path or wait", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn read(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let wait = wait_param(&app, query.as_deref())?;
+    let waited = app
+        .hub
+        .wait_for_change(&app.meta, &args.cluster, args.version, wait, &app.shutdown)
+        .await?;
+    Ok(match waited {
+        Waited::Changed(doc) => doc_response(StatusCode::OK, doc.as_deref()),
+        Waited::TimedOut => {
+            (StatusCode::NO_CONTENT, [version_header(args.version)]).into_response()
+        }
+    })
+}
+
+/// The newest metadata of a cluster.
+#[utoipa::path(get, path = "/clusters/{cluster}", tag = "metadata", params(ClusterPath),
+    responses(
+        (status = 200, description = "The newest metadata, with its Content-Type",
+            content_type = "*/*", body = StoredBody,
+            headers(("version" = u64, description = "Its version"))),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 404, description = "The cluster has no metadata", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn latest(State(app): State<Arc<App>>, args: PathArgs) -> Result<Response, ApiError> {
+    match app.meta.current(&args.cluster).await? {
+        (Some(doc), _) => Ok(doc_response(StatusCode::OK, Some(&doc))),
+        (None, _) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("cluster {:?} has no metadata", args.cluster),
+        )),
+    }
+}
+
+/// The retained versions of a cluster's metadata, without bodies.
+#[utoipa::path(get, path = "/clusters/{cluster}/history", tag = "metadata", params(ClusterPath),
+    responses(
+        (status = 200, description = "Retained versions, oldest first (none for an unknown cluster)", body = Vec<VersionSummary>),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn history(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+) -> Result<Json<Vec<VersionSummary>>, ApiError> {
+    Ok(Json(app.meta.history(&args.cluster).await?))
+}
+
+/// One retained version of a cluster's metadata.
+#[utoipa::path(get, path = "/clusters/{cluster}/history/{version}", tag = "metadata",
+    params(ClusterPath, VersionPath),
+    responses(
+        (status = 200, description = "That version, with its Content-Type",
+            content_type = "*/*", body = StoredBody,
+            headers(("version" = u64, description = "Its version"))),
+        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 404, description = "That version is not retained", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn history_version(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+) -> Result<Response, ApiError> {
+    match app.meta.at(&args.cluster, args.version).await? {
+        Some(doc) => Ok(doc_response(StatusCode::OK, Some(&doc))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "version {} of cluster {:?} is not retained",
+                args.version, args.cluster
+            ),
+        )),
+    }
+}
+
+/// Every cluster with metadata or nodes.
+#[utoipa::path(get, path = "/clusters", tag = "metadata",
+    responses(
+        (status = 200, description = "One entry per cluster, by name", body = Vec<Cluster>),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<Cluster>>, ApiError> {
+    let (heads, nodes) = tokio::try_join!(app.meta.heads(), app.registry.list_all())?;
+    let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
+    let view = |cluster: &str| Cluster {
+        cluster: cluster.to_string(),
+        version: 0,
+        size: 0,
+        written_at: None,
+        nodes: 0,
+        alive: 0,
+    };
+    for (cluster, info) in heads {
+        let c = clusters
+            .entry(cluster.clone())
+            .or_insert_with(|| view(&cluster));
+        c.version = info.version;
+        c.size = info.size;
+        c.written_at = Some(info.written_at);
+    }
+    for node in nodes {
+        let cluster = node.cluster.unwrap_or_default();
+        let c = clusters
+            .entry(cluster.clone())
+            .or_insert_with(|| view(&cluster));
+        c.nodes += 1;
+        c.alive += u64::from(node.alive);
+    }
+    Ok(Json(clusters.into_values().collect()))
+}

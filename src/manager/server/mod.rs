@@ -1,0 +1,214 @@
+//! The manager's HTTP API (axum) and its lifecycle.
+//!
+//! [`serve`] wires the services — [`Registry`], [`Metadata`], [`Hub`],
+//! [`Managers`] — to the routes of [`router`], starts the background tasks
+//! (the metadata watch, the manager's own membership, the forgetter of lapsed
+//! nodes) and shuts everything down when the injected `shutdown` future
+//! completes. Handlers only call those services; none holds a store.
+
+mod auth;
+mod clusters;
+mod error;
+mod extract;
+mod health;
+mod listen;
+mod nodes;
+pub mod openapi;
+mod trim;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use error::ApiError;
+
+use crate::manager::config::{ServeConfig, StoreConfig};
+use crate::manager::hub::Hub;
+use crate::manager::meta::Metadata;
+use crate::manager::nodes::Registry;
+use crate::manager::peers::{self, Identity, Managers};
+use crate::manager::store::embedded::EmbeddedStore;
+use crate::manager::store::etcd::EtcdStore;
+use crate::manager::store::{Deadline, SharedStore};
+
+/// How long shutdown waits for open requests before closing them.
+const GRACE: Duration = Duration::from_secs(3);
+/// How often the TLS certificate's files are checked for a renewal.
+const CERT_CHECK: Duration = Duration::from_secs(10);
+/// Largest registration body.
+const MAX_REGISTER_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub meta: Metadata,
+    pub hub: Arc<Hub>,
+    pub managers: Managers,
+    pub config: ServeConfig,
+    /// Fires when the manager shuts down; parked polls answer at once.
+    pub shutdown: CancellationToken,
+}
+
+impl App {
+    pub fn new(config: ServeConfig, store: SharedStore) -> Arc<App> {
+        Arc::new(App {
+            registry: Arc::new(Registry::new(
+                store.clone(),
+                config.node_ttl,
+                config.forget_after,
+            )),
+            meta: Metadata::new(
+                store.clone(),
+                config.history,
+                config.max_meta_bytes as usize,
+            ),
+            hub: Hub::new(store.clone()),
+            managers: Managers::new(store),
+            config,
+            shutdown: CancellationToken::new(),
+        })
+    }
+}
+
+/// The API's routes.
+pub fn router(app: Arc<App>) -> Router {
+    let meta_limit = DefaultBodyLimit::max(app.config.max_meta_bytes as usize);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/openapi.json", get(openapi::serve))
+        .route("/nodes", get(nodes::list_all))
+        .route(
+            "/nodes/{cluster}",
+            get(nodes::list_cluster)
+                .post(nodes::register)
+                .layer(DefaultBodyLimit::max(MAX_REGISTER_BYTES)),
+        )
+        .route(
+            "/nodes/{cluster}/{id}",
+            axum::routing::put(nodes::refresh).delete(nodes::deregister),
+        )
+        .route(
+            "/nodes/{cluster}/{id}/alive",
+            axum::routing::delete(nodes::down),
+        )
+        .route("/clusters", get(clusters::list))
+        .route("/clusters/{cluster}", get(clusters::latest))
+        .route(
+            "/clusters/{cluster}/versions/{version}",
+            get(clusters::read).post(clusters::write).layer(meta_limit),
+        )
+        .route("/clusters/{cluster}/history", get(clusters::history))
+        .route(
+            "/clusters/{cluster}/history/{version}",
+            get(clusters::history_version),
+        )
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::check,
+        ))
+        .layer(axum::middleware::from_fn(server_timing))
+        .with_state(app)
+}
+
+/// Adds `Server-Timing: app;dur=MS` to every answer: the time the manager
+/// spent on the request (for a long poll, the wait too), as browsers'
+/// developer tools and `cflux bench nodes-list` read it.
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        response.headers_mut().insert("server-timing", v);
+    }
+    response
+}
+
+/// Opens the store the configuration names.
+pub async fn open_store(config: &ServeConfig) -> anyhow::Result<SharedStore> {
+    let deadline = Deadline(config.store_timeout);
+    Ok(match &config.store {
+        StoreConfig::Etcd(etcd) => Arc::new(EtcdStore::connect(etcd, deadline).await?),
+        StoreConfig::Embedded(dir) => Arc::new(EmbeddedStore::open(dir, deadline)?),
+    })
+}
+
+/// Runs a manager on `listener` until `shutdown` completes, then stops
+/// accepting, answers parked polls, deregisters and returns.
+pub async fn serve(
+    config: ServeConfig,
+    store: SharedStore,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let bound = listener.local_addr()?;
+    let identity = Identity::of_this_host(peers::advertised(config.advertise.as_deref(), bound));
+    if config.tokens.is_none() && !bound.ip().is_loopback() {
+        tracing::warn!(
+            listen = %bound,
+            "no tokens configured: anyone who can reach this address can register, deregister \
+             and overwrite metadata (see --token-file)"
+        );
+    }
+    let tls = config.tls.as_ref().map(|t| t.server_config()).transpose()?;
+    let (tls, cert) = tls.unzip();
+    let app = App::new(config, store.clone());
+    let cancel = app.shutdown.clone();
+
+    let mut tasks = JoinSet::new();
+    tasks.spawn(app.hub.clone().run(cancel.clone()));
+    if let Some(cert) = cert {
+        tasks.spawn(cert.watch(CERT_CHECK, cancel.clone()));
+    }
+    tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
+    tasks.spawn(app.registry.clone().run_flusher(cancel.clone()));
+    tasks.spawn(crate::manager::peers::run_membership(
+        store.clone(),
+        identity.clone(),
+        app.config.node_ttl,
+        cancel.clone(),
+    ));
+    tracing::info!(
+        listen = %bound,
+        tls = tls.is_some(),
+        advertise = %identity.bind_address,
+        store = store.kind(),
+        "cflux manager started"
+    );
+
+    let max_connections = app.config.max_connections;
+    let server = tokio::spawn(listen::run(
+        listener,
+        router(app),
+        tls,
+        max_connections,
+        cancel.clone(),
+        GRACE,
+    ));
+    shutdown.await;
+    cancel.cancel();
+    let result = match server.await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            tracing::warn!("requests still open after {GRACE:?}; closing them");
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::from(e)),
+    };
+    if tokio::time::timeout(GRACE, tasks.join_all()).await.is_err() {
+        tracing::warn!("background tasks did not stop in time");
+    }
+    tracing::info!("cflux manager stopped");
+    result
+}
