@@ -5,7 +5,9 @@
 //! imports run one way: [`cli`] on top, then the roles, then what they share.
 //!
 //! * [`manager`] — `cflux serve`, the ClusterFlux manager: node membership
-//!   and versioned metadata over HTTP, state behind the `Store` trait.
+//!   and versioned metadata over HTTP.
+//! * [`store`] — where the manager keeps its state: the `Store` trait with
+//!   etcd v3 behind it in production and a durable embedded store by default.
 //! * [`client`] — the typed HTTP client of the manager's API, the stream of
 //!   versions built on its long polls, and the client verbs
 //!   (`cflux nodes|clusters|meta`).
@@ -29,5 +31,6 @@ pub mod client;
 pub mod exit;
 pub mod manager;
 pub mod output;
+pub mod store;
 pub mod tls;
 pub mod wire;

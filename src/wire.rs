@@ -49,6 +49,9 @@ pub fn max_poll_jitter(wait: Duration) -> Duration {
     wait / 16
 }
 
+// The doc comments of these types are their descriptions in /openapi.json,
+// and `schema(as)` keeps the names that document was published with.
+
 /// A node as the API shows it. Managers use the same shape without `cluster`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -77,20 +80,19 @@ pub struct Node {
     pub url: Option<String>,
 }
 
-/// The body of `GET /nodes`: the managers, then the InfluxDB nodes of every
-/// cluster.
+/// `GET /nodes`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = NodesView)]
 pub struct NodeList {
     pub cflux: Vec<Node>,
     pub influx: Vec<Node>,
 }
 
-/// The body of `POST /nodes/{cluster}`, as a node sends it. The original
-/// client sends `bindAddress` and no `Content-Type`; both spellings are
-/// accepted. Text fields are 1 to 255 characters without spaces or control
-/// characters. Fields left out take the manager's defaults (the address it
-/// sees the request come from).
+/// `POST /nodes/{cluster}` bodies. The original client sends `bindAddress`
+/// and no `Content-Type`; both spellings are accepted. Text fields are 1 to
+/// 255 characters without spaces or control characters.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = RegisterBody)]
 pub struct Registration {
     #[schema(
         max_length = 255,
@@ -139,6 +141,7 @@ pub struct Registration {
 /// One entry of `GET /clusters`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = ClusterView)]
 pub struct Cluster {
     pub cluster: String,
     /// `0`: no metadata yet.
@@ -153,9 +156,25 @@ pub struct Cluster {
 /// A version without its body, as `GET /clusters/{c}/history` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = VersionInfo)]
 pub struct VersionSummary {
     pub version: u64,
     pub size: u64,
     pub content_type: String,
     pub written_at: String,
+}
+
+/// The body of every 4xx/5xx answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable reason.
+    #[schema(example = "bad_request")]
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
 }

@@ -22,7 +22,9 @@ use serde::de::DeserializeOwned;
 use crate::exit::{CliError, Exit};
 use crate::wire::parse_duration;
 
-use crate::wire::{Cluster, Node, NodeList, Registration, VersionSummary, encode_cluster};
+use crate::wire::{
+    Cluster, ErrorBody, ErrorDetail, Node, NodeList, Registration, VersionSummary, encode_cluster,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -397,19 +399,17 @@ async fn ok(resp: reqwest::Response) -> Result<reqwest::Response> {
         return Ok(resp);
     }
     let bytes = resp.bytes().await.unwrap_or_default();
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v["error"][name].as_str())
-            .map(str::to_string)
-    };
+    // Not the API's error body (a proxy's page, say): the status and the text.
+    let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+        .map(|body| body.error)
+        .unwrap_or_else(|_| ErrorDetail {
+            code: "unknown".into(),
+            message: format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim()),
+        });
     Err(ClientError::Api {
         status: status.as_u16(),
-        code: field("code").unwrap_or_else(|| "unknown".into()),
-        message: field("message").unwrap_or_else(|| {
-            format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim())
-        }),
+        code: detail.code,
+        message: detail.message,
     })
 }
 

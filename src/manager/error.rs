@@ -3,7 +3,7 @@
 //! It says what went wrong in terms an API caller understands; the HTTP layer
 //! maps each variant to a status code (`server::error`).
 
-use crate::manager::store::StoreError;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -29,7 +29,7 @@ use crate::backoff::Backoff;
 use crate::manager::error::Result;
 use crate::manager::keys;
 use crate::manager::meta::{Metadata, Version};
-use crate::manager::store::{EventKind, Revision, SharedStore, StoreError};
+use crate::store::{EventKind, Revision, SharedStore, StoreError};
 
 /// What a waiter learns: the newest version known at `revision`. `doc` is
 /// `None` after a resync, when the body was not read; the waiter reads it.

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use crate::manager::error::{Error, Result};
 use crate::manager::keys;
-use crate::manager::store::{Compare, Op, Store, Txn};
+use crate::store::{Compare, Op, Store, Txn};
 
 /// How many times a contended allocation is retried before giving up.
 const ATTEMPTS: usize = 64;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manager::error::{Error, Result, now_ms, rfc3339};
 use crate::manager::keys;
-use crate::manager::store::{Compare, KeyValue, Op, Revision, SharedStore, Txn};
+use crate::store::{Compare, KeyValue, Op, Revision, SharedStore, Txn};
 use crate::wire::VersionSummary;
 
 /// One stored version of a cluster's metadata.

@@ -3,8 +3,8 @@
 //! [`server`] is the HTTP API over three services: [`nodes`] (membership and
 //! liveness), [`meta`] (versioned metadata with compare-and-set) and [`hub`]
 //! (the long polls), plus [`peers`], the managers' own membership. All state
-//! goes through [`store::Store`]: etcd v3 in production, a durable embedded
-//! store by default; [`keys`] spells every key and [`ids`] hands out node ids.
+//! goes through [`crate::store::Store`]: etcd v3 in production, a durable
+//! embedded store by default; [`keys`] spells every key and [`ids`] hands out node ids.
 //! [`config`] merges flags, environment and the TOML file; [`auth`] decides
 //! what a bearer token may do; [`error`] is the services' error.
 //!
@@ -21,4 +21,3 @@ pub mod meta;
 pub mod nodes;
 pub mod peers;
 pub mod server;
-pub mod store;

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::manager::error::{Result, now_ms, rfc3339};
 use crate::manager::keys;
-use crate::manager::store::{LeaseId, SharedStore};
+use crate::store::{LeaseId, SharedStore};
 use crate::wire::Node;
 
 /// What a manager stores about itself.

@@ -16,9 +16,9 @@ const RULES: &[(&str, &[&str])] = &[
     ("tls", &[]),
     ("exit", &[]),
     ("output", &["exit"]),
-    ("manager", &["wire", "backoff", "tls"]),
+    ("manager", &["store", "wire", "backoff", "tls"]),
     // The store knows no HTTP, no configuration, no service above it.
-    ("manager::store", &["backoff", "tls"]),
+    ("store", &["backoff", "tls"]),
     ("client", &["wire", "backoff", "tls", "exit", "output"]),
     (
         "agent",

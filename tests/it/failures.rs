@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cflux::manager::store::embedded::EmbeddedStore;
-use cflux::manager::store::{Deadline, SharedStore};
+use cflux::store::embedded::EmbeddedStore;
+use cflux::store::{Deadline, SharedStore};
 
 use crate::support::manager::etcd_store;
 use crate::support::{Manager, ServeProcess, TestStore, eventually, park_polls};

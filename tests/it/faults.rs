@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cflux::manager::store::etcd::EtcdConfig;
-use cflux::manager::store::etcd::EtcdStore;
-use cflux::manager::store::{Deadline, SharedStore};
+use cflux::store::etcd::EtcdConfig;
+use cflux::store::etcd::EtcdStore;
+use cflux::store::{Deadline, SharedStore};
 
 use crate::support::{Etcd, Manager, eventually, http, test_config};
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cflux::manager::store::{
+use cflux::store::{
     Compare, Event, EventKind, Op, OpResult, SharedStore, StoreError, Txn, WatchStream,
 };
 use futures::StreamExt;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use cflux::client::{Client, Connection};
 use cflux::manager::config::{ServeConfig, StoreConfig};
-use cflux::manager::store::etcd::EtcdStore;
-use cflux::manager::store::etcd::{EtcdConfig, EtcdUser};
-use cflux::manager::store::{Deadline, SharedStore};
+use cflux::store::etcd::EtcdStore;
+use cflux::store::etcd::{EtcdConfig, EtcdUser};
+use cflux::store::{Deadline, SharedStore};
 use cflux::tls::KeyPair;
 use cflux::wire::Registration;
 

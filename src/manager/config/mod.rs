@@ -17,7 +17,7 @@ use crate::wire::parse_duration;
 
 mod file;
 
-use crate::manager::store::etcd::{EtcdConfig, EtcdUser};
+use crate::store::etcd::{EtcdConfig, EtcdUser};
 use file::read_file;
 
 /// etcd refuses requests over 1.5 MiB; a version write carries the body once

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use super::record::Record;
 use crate::manager::error::now_ms;
-use crate::manager::store::{LeaseId, Revision};
+use crate::store::{LeaseId, Revision};
 use crate::wire::Node;
 
 /// A lease is renewed in the store at most this often per node.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::heartbeats::RENEW_EVERY;
 use crate::manager::error::Result;
-use crate::manager::store::{Lease, SharedStore};
+use crate::store::{Lease, SharedStore};
 
 /// The TTL a node on `lease` is held to (and shown): the lease's less
 /// [`RENEW_EVERY`].

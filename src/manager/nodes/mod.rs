@@ -30,7 +30,7 @@ pub use self::record::{NodeSpec, check_text};
 use crate::manager::error::{Error, Result, now_ms};
 use crate::manager::ids::Ids;
 use crate::manager::keys;
-use crate::manager::store::{Compare, KeyValue, LeaseId, Op, SharedStore, StoreError, Txn};
+use crate::store::{Compare, KeyValue, LeaseId, Op, SharedStore, StoreError, Txn};
 use crate::wire::Node;
 
 /// How often a contended refresh or deregistration is retried.

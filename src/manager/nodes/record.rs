@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::manager::error::{Error, Result, rfc3339};
-use crate::manager::store::KeyValue;
+use crate::store::KeyValue;
 use crate::wire::Node;
 
 /// What a node sends when it registers.

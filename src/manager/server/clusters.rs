@@ -17,10 +17,11 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::App;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::extract::{ClusterPath, PathArgs, VersionPath, WritePath, body};
 use crate::manager::hub::Waited;
 use crate::manager::meta::{Version, WriteOutcome};
+use crate::wire::ErrorBody;
 use crate::wire::{Cluster, OCTET_STREAM, VERSION, VersionSummary};
 
 /// Metadata bodies as sent: any bytes, typed by their Content-Type.
@@ -35,7 +36,12 @@ impl PartialSchema for SentBody {
     }
 }
 
-impl ToSchema for SentBody {}
+/// Named as the document first published it.
+impl ToSchema for SentBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Blob".into()
+    }
+}
 
 /// Metadata bodies as answered: whatever was stored, under the Content-Type
 /// it was stored with (JSON included), so any value.
@@ -50,7 +56,11 @@ impl PartialSchema for StoredBody {
     }
 }
 
-impl ToSchema for StoredBody {}
+impl ToSchema for StoredBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Stored".into()
+    }
+}
 
 /// The answer to a metadata write.
 #[derive(Serialize, ToSchema)]
@@ -113,7 +123,7 @@ fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
             (String = "text/plain"),
         )),
     responses(
-        (status = 200, description = "StoredBody as the next version", body = Written,
+        (status = 200, description = "Stored as the next version", body = Written,
             headers(("version" = u64, description = "The version now stored"))),
         (status = 400, description = "Bad path or version", body = ErrorBody),
         (status = 409, description = "`{version}` is not the newest: the newest, as a read returns it",

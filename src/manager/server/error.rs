@@ -1,12 +1,10 @@
 //! HTTP errors: every 4xx/5xx body is `{"error": {"code", "message"}}`.
 
+use crate::manager::error::Error;
+use crate::wire::{ErrorBody, ErrorDetail};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use crate::manager::error::Error;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -55,26 +53,11 @@ impl From<Error> for ApiError {
     }
 }
 
-/// The body of every 4xx/5xx answer.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// A stable, machine-readable reason.
-    #[schema(value_type = String, example = "bad_request")]
-    code: &'static str,
-    /// What went wrong, for people.
-    message: String,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
+                code: self.code.to_string(),
                 message: self.message,
             },
         };

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::App;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
+use crate::wire::ErrorBody;
 
 /// The answer of `GET /healthz`.
 #[derive(Serialize, ToSchema)]

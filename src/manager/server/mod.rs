@@ -36,9 +36,9 @@ use crate::manager::hub::Hub;
 use crate::manager::meta::Metadata;
 use crate::manager::nodes::Registry;
 use crate::manager::peers::{self, Identity, Managers};
-use crate::manager::store::embedded::EmbeddedStore;
-use crate::manager::store::etcd::EtcdStore;
-use crate::manager::store::{Deadline, SharedStore};
+use crate::store::embedded::EmbeddedStore;
+use crate::store::etcd::EtcdStore;
+use crate::store::{Deadline, SharedStore};
 
 /// How long shutdown waits for open requests before closing them.
 const GRACE: Duration = Duration::from_secs(3);

@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::App;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::extract::{ClusterPath, IdPath, PathArgs, body};
 use crate::manager::nodes::{NodeSpec, check_text};
+use crate::wire::ErrorBody;
 use crate::wire::{Node, NodeList, Registration};
 
 /// Registers a node in a cluster under a new id.

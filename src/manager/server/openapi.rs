@@ -17,8 +17,8 @@ use utoipa::openapi::{HeaderBuilder, OpenApi as Document, RefOr, ResponseBuilder
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::auth::OPEN;
-use super::error::ErrorBody;
 use super::{clusters, health, nodes};
+use crate::wire::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(

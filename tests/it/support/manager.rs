@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cflux::manager::config::{ServeConfig, StoreConfig};
-use cflux::manager::store::embedded::EmbeddedStore;
-use cflux::manager::store::etcd::EtcdConfig;
-use cflux::manager::store::etcd::EtcdStore;
-use cflux::manager::store::{Deadline, SharedStore};
+use cflux::store::embedded::EmbeddedStore;
+use cflux::store::etcd::EtcdConfig;
+use cflux::store::etcd::EtcdStore;
+use cflux::store::{Deadline, SharedStore};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

@@ -8,7 +8,7 @@ use redb::ReadableTable;
 
 use super::codec::{KV, LEASES, META, decode, encode};
 use super::{Batch, Queued, Shared, State, StoreResult, db_err};
-use crate::manager::store::{
+use crate::store::{
     Compare, Event, EventKind, KeyValue, LeaseId, Op, OpResult, Revision, StoreError, Txn,
     TxnResult, prefix_end,
 };

@@ -8,7 +8,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::{Batch, Shared, State};
-use crate::manager::store::{Event, Result, Revision, StoreError, WatchStream};
+use crate::store::{Event, Result, Revision, StoreError, WatchStream};
 
 /// The change log kept for watches from past revisions.
 pub(super) const LOG_MAX_BATCHES: usize = 100_000;

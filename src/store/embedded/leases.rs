@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::codec::{KV, LEASES, META};
 use super::{Batch, LeaseState, Shared, State, StoreResult, db_err};
-use crate::manager::store::{Event, EventKind, KeyValue, Lease, LeaseId};
+use crate::store::{Event, EventKind, KeyValue, Lease, LeaseId};
 
 /// How often expired leases are looked for.
 const REAP_EVERY: Duration = Duration::from_millis(100);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use etcd_client::LeaseClient;
 
 use super::convert::map_err;
-use crate::manager::store::{LeaseId, Result};
+use crate::store::{LeaseId, Result};
 
 /// The open keepalive streams, by lease.
 #[derive(Default)]

@@ -3,7 +3,7 @@
 use etcd_client::{DeleteOptions, GetOptions, SortOrder, SortTarget, TxnOp};
 use tonic::Code;
 
-use crate::manager::store::{KeyValue, Op, StoreError, prefix_end};
+use crate::store::{KeyValue, Op, StoreError, prefix_end};
 
 pub(super) fn map_err(e: etcd_client::Error) -> StoreError {
     match e {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use redb::{Database, ReadableTable, TableDefinition};
 
 use super::{LeaseState, State, StoreResult, db_err};
-use crate::manager::store::KeyValue;
+use crate::store::KeyValue;
 
 pub(super) const KV: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 pub(super) const META: TableDefinition<&str, i64> = TableDefinition::new("meta");
