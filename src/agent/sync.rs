@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::Agent;
 use super::apply::{self, Applied};
 use super::state::{Pending, Synced};
+use crate::agent::influx::InfluxError;
 use crate::agent::schema::flat::{self, Flat, Key};
 use crate::agent::schema::{self, Document, Schema};
 use crate::client::follow::{Follower, Notice};
@@ -176,7 +177,7 @@ async fn follow(
 #[derive(Debug, thiserror::Error)]
 enum SyncError {
     #[error("{0}")]
-    Influx(#[from] crate::agent::influx::InfluxError),
+    Influx(#[from] InfluxError),
     #[error("manager: {0}")]
     Manager(#[from] ClientError),
     #[error("{ROUNDS} writes in a row met newer versions")]
@@ -206,8 +207,10 @@ impl Sync<'_> {
     async fn attempt(&mut self) -> anyhow::Result<()> {
         match self.reconcile().await {
             Ok(()) => {
-                if self.last_error.take().is_some() && self.worked {
-                    tracing::info!("schema sync works again");
+                match (self.last_error.take(), self.worked) {
+                    (Some(_), true) => tracing::info!("schema sync works again"),
+                    (_, false) => tracing::info!("schema sync works"),
+                    (None, true) => {}
                 }
                 self.worked = true;
                 Ok(())
@@ -217,7 +220,14 @@ impl Sync<'_> {
                 self.dirty = true;
                 let message = e.to_string();
                 if self.last_error.as_deref() != Some(message.as_str()) {
-                    tracing::warn!("schema sync failed, will retry: {message}");
+                    let starting = !self.worked
+                        && matches!(e, SyncError::Influx(InfluxError::Unreachable { .. }));
+                    if starting {
+                        // influxd is still starting: nothing has failed yet.
+                        tracing::info!("schema sync waits for InfluxDB: {message}");
+                    } else {
+                        tracing::warn!("schema sync failed, will retry: {message}");
+                    }
                     self.last_error = Some(message);
                 }
                 Ok(())

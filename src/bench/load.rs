@@ -196,7 +196,11 @@ pub async fn answers(
         first_error.get_or_insert_with(|| "not answered within 60 s".into());
     }
     let mut stats = Stats::from_latencies(latencies, unanswered, written.elapsed(), first_error);
-    stats.throughput = 0.0;
+    // Polls answered per second, from the write to the last answer.
+    stats.throughput = match stats.max_ms {
+        ms if ms > 0.0 => stats.ops as f64 / (ms / 1000.0),
+        _ => 0.0,
+    };
     stats
 }
 

@@ -128,7 +128,7 @@ impl Target {
                 let states: Vec<(String, u64)> = (0..args.clients)
                     .map(|i| (self.cluster(&format!("meta-{i}")), 0))
                     .collect();
-                closed_loop(
+                let stats = closed_loop(
                     "cflux meta-write",
                     states,
                     args.duration,
@@ -141,7 +141,12 @@ impl Target {
                         Ok(())
                     },
                 )
-                .await
+                .await;
+                let clusters = (0..args.clients).map(|i| self.cluster(&format!("meta-{i}")));
+                for cluster in clusters {
+                    self.delete(&cluster).await.map_err(fail)?;
+                }
+                stats
             }
             Scenario::NodesList => {
                 let cluster = self.cluster("list");
@@ -195,6 +200,16 @@ impl Target {
             Scenario::Fanout => self.fanout(args.parked).await?,
             Scenario::All => unreachable!("expanded by the caller"),
         })
+    }
+
+    /// Deletes the metadata the bench wrote in `cluster` (it has no alive
+    /// nodes of its own, but force anyway: nobody else writes there).
+    async fn delete(&self, cluster: &str) -> Result<(), String> {
+        match self.client.delete_metadata(cluster, true).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// Deregisters every node of `cluster`.
@@ -284,6 +299,10 @@ impl Target {
         self.client
             .write(&cluster, version, Bytes::from_static(b"v2"), None)
             .await?;
-        Ok(answers(polls, parked, sent).await)
+        let stats = answers(polls, parked, sent).await;
+        self.delete(&cluster)
+            .await
+            .map_err(|e| CliError::other(format!("bench cleanup on {}: {e}", self.endpoint)))?;
+        Ok(stats)
     }
 }

@@ -314,6 +314,20 @@ impl Client {
         Ok(())
     }
 
+    /// Deletes a cluster's metadata (every version); answers the newest
+    /// version deleted. Without `force` the manager refuses (409) while nodes
+    /// of the cluster are alive.
+    pub async fn delete_metadata(&self, cluster: &str, force: bool) -> Result<u64> {
+        let query = if force { "?force=true" } else { "" };
+        let path = cluster_path("/clusters", cluster, query);
+        #[derive(serde::Deserialize)]
+        struct Deleted {
+            version: u64,
+        }
+        let resp = ok(self.send(Method::DELETE, &path, None, None).await?).await?;
+        Ok(json::<Deleted>(resp).await?.version)
+    }
+
     pub async fn clusters(&self) -> Result<Vec<Cluster>> {
         self.get_json("/clusters").await
     }

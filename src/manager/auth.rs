@@ -150,8 +150,19 @@ pub fn allows(role: &Role, request: &Request<'_>) -> bool {
             *request.method,
             axum::http::Method::GET | axum::http::Method::HEAD
         ),
+        // Deleting a cluster's metadata is for admins only.
+        Role::Node(_) if is_metadata_delete(request) => false,
         Role::Node(clusters) => cluster_of(request.path).is_some_and(|c| clusters.allows(&c)),
     }
+}
+
+/// `DELETE /clusters/{c}`.
+fn is_metadata_delete(request: &Request<'_>) -> bool {
+    let mut parts = request.path.trim_end_matches('/').split('/').skip(1);
+    *request.method == axum::http::Method::DELETE
+        && parts.next() == Some("clusters")
+        && parts.next().is_some()
+        && parts.next().is_none()
 }
 
 /// The cluster a `/nodes/{c}…` or `/clusters/{c}…` path names, decoded.
@@ -198,6 +209,9 @@ mod tests {
         assert!(may(R, Method::GET, "/nodes"));
         assert!(!may(R, Method::POST, "/clusters/prod/versions/0"));
         assert!(may(N, Method::POST, "/nodes/prod"));
+        assert!(!may(N, Method::DELETE, "/clusters/prod"));
+        assert!(may(A, Method::DELETE, "/clusters/prod"));
+        assert!(!may(R, Method::DELETE, "/clusters/prod"));
         assert!(may(N, Method::GET, "/clusters/prod/versions/3"));
         assert!(!may(N, Method::POST, "/nodes/staging"), "not its cluster");
         assert!(!may(N, Method::GET, "/nodes"), "not every cluster");

@@ -124,6 +124,24 @@ impl Hub {
         }
     }
 
+    /// Version `version` of `cluster` was deleted at `revision`: if it was
+    /// the newest known, the cluster has no metadata now.
+    fn deleted(&self, cluster: &str, version: u64, revision: Revision) {
+        if let Some(c) = self.lock().get(cluster) {
+            c.tx.send_if_modified(|cur| {
+                if cur.version != version || revision <= cur.revision {
+                    return false;
+                }
+                *cur = Latest {
+                    revision,
+                    version: 0,
+                    doc: None,
+                };
+                true
+            });
+        }
+    }
+
     /// Publishes a version this manager just stored, ahead of the watch
     /// event for it (which is then ignored as already known).
     pub fn announce(&self, doc: Arc<Version>, revision: Revision) {
@@ -274,7 +292,12 @@ impl Hub {
         while let Some(batch) = events.next().await {
             for event in batch? {
                 if event.kind != EventKind::Put {
-                    continue; // Pruned history.
+                    // Writes prune only versions older than the newest, so
+                    // the newest going means the metadata was deleted.
+                    if let Some((cluster, version)) = keys::parse_version_key(&event.kv.key) {
+                        self.deleted(&cluster, version, event.kv.mod_revision);
+                    }
+                    continue;
                 }
                 match Version::decode(&event.kv) {
                     Ok(doc) => self.publish(

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manager::error::{Error, Result, now_ms, rfc3339};
 use crate::manager::keys;
-use crate::store::{Compare, KeyValue, Op, Revision, SharedStore, Txn};
+use crate::store::{Compare, KeyValue, Op, Revision, SharedStore, Txn, prefix_end};
 use crate::wire::VersionSummary;
 
 /// One stored version of a cluster's metadata.
@@ -190,6 +190,34 @@ impl Metadata {
         Ok(WriteOutcome::Conflict(
             r.got(0).map(Version::decode).transpose()?,
         ))
+    }
+
+    /// Deletes the cluster's metadata: its head and every retained version,
+    /// in one transaction on condition that nothing was written since the
+    /// head was read. Answers the version deleted, `None` if there was none.
+    pub async fn delete(&self, cluster: &str) -> Result<Option<u64>> {
+        let head_key = keys::head(cluster);
+        let versions = keys::versions(cluster);
+        for _ in 0..8 {
+            let (head, _) = self.store.get(&head_key).await?;
+            let Some(head) = head else {
+                return Ok(None);
+            };
+            let txn = Txn::new()
+                .when(Compare::VersionEquals(head_key.clone(), head.version))
+                .then(Op::DeleteRange {
+                    end: prefix_end(&versions),
+                    start: versions.clone(),
+                })
+                .then(Op::delete(head_key.clone()));
+            if self.store.txn(txn).await?.succeeded {
+                // The head key's store version is the metadata version.
+                return Ok(Some(head.version as u64));
+            }
+        }
+        Err(Error::Unavailable(format!(
+            "the metadata of {cluster:?} kept changing while being deleted; try again"
+        )))
     }
 
     /// The newest version (if any) and the store revision it was read at.

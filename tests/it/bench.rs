@@ -55,7 +55,18 @@ async fn every_scenario_runs_against_cflux_and_etcd() {
         if o["scenario"] != "fanout" {
             assert!(ratio > 0.0, "{o}");
         }
+        // Fan-out counts polls answered per second, not nothing.
+        assert!(o["cflux"]["throughput"].as_f64().unwrap() > 0.0, "{o}");
     }
+    // The bench cleans up: no cluster of its own is left with metadata or nodes.
+    let body = reqwest::get(m.url("/clusters"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let clusters: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(clusters, serde_json::json!([]), "left behind");
     let list = &outcomes[3]["cflux"];
     let server = list["server_p50_ms"]
         .as_f64()

@@ -105,3 +105,88 @@ fn environment_variables_configure_serve() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--node-ttl"));
 }
+
+/// At the default filter a manager logs what an operator acts on, not every
+/// request: a burst of registrations is ten lines and a count, metadata
+/// writes and deregistrations are not logged at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn routine_requests_stay_out_of_the_default_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .env_remove("CFLUX_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = http();
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(
+        Duration::from_secs(10),
+        "cflux serve to answer",
+        async || client.get(format!("{base}/readyz")).send().await.is_ok(),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let body = client
+            .post(format!("{base}/nodes/logs"))
+            .body(format!(
+                r#"{{"hostname":"h{i}","ip":"127.0.0.1","bind-address":"127.0.0.1:8088"}}"#
+            ))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let node: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        ids.push(node["id"].as_u64().unwrap());
+    }
+    for v in 0..100 {
+        let r = client
+            .post(format!("{base}/clusters/logs/versions/{v}"))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    for id in &ids[..100] {
+        let r = client
+            .delete(format!("{base}/nodes/logs/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    crate::support::sigterm(child.id().unwrap());
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("cflux serve stops on SIGTERM")
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = log.lines().collect();
+    let joined = lines.iter().filter(|l| l.contains("node joined")).count();
+    assert_eq!(joined, 10, "ten joins at INFO, the rest counted:\n{log}");
+    assert!(
+        log.contains("190 more nodes joined"),
+        "the count of the rest:\n{log}"
+    );
+    assert!(!log.contains("metadata written"), "{log}");
+    assert!(!log.contains("node deregistered"), "{log}");
+    assert!(
+        lines.len() < 30,
+        "{} lines for 400 requests:\n{log}",
+        lines.len()
+    );
+}

@@ -58,27 +58,53 @@ pub enum MetaCommand {
     },
     /// List the retained versions with time and size
     History { cluster: String },
+    /// Delete a cluster's metadata, every retained version (admin)
+    ///
+    /// Refused while nodes of the cluster are alive, since they would write
+    /// it again; --force deletes anyway. The nodes stay registered.
+    #[command(
+        after_help = "Examples:\n  cflux meta delete old-cluster\n  cflux meta delete staging --force"
+    )]
+    Delete {
+        cluster: String,
+        /// Delete even while nodes of the cluster are alive
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `{"cluster", "version", "size", "content-type", "data"}` with `data` as
 /// text when it is UTF-8, else base64 with `"encoding": "base64"`.
-pub fn metadata_json(cluster: &str, m: &Version) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "cluster": cluster,
-        "version": m.version,
-        "size": m.body.len(),
-        "content-type": m.content_type,
-    });
-    match std::str::from_utf8(&m.body) {
-        Ok(text) => v["data"] = text.into(),
-        Err(_) => {
-            v["data"] = base64::engine::general_purpose::STANDARD
-                .encode(&m.body)
-                .into();
-            v["encoding"] = "base64".into();
-        }
+pub fn metadata_json<'a>(cluster: &'a str, m: &'a Version) -> VersionJson<'a> {
+    let (data, encoding) = match std::str::from_utf8(&m.body) {
+        Ok(text) => (text.to_string(), None),
+        Err(_) => (
+            base64::engine::general_purpose::STANDARD.encode(&m.body),
+            Some("base64"),
+        ),
+    };
+    VersionJson {
+        cluster,
+        version: m.version,
+        size: m.body.len(),
+        content_type: &m.content_type,
+        data,
+        encoding,
     }
-    v
+}
+
+/// A version as `meta get -o json` and `meta watch` print it, keys in this
+/// order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct VersionJson<'a> {
+    cluster: &'a str,
+    version: u64,
+    size: usize,
+    content_type: &'a str,
+    data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
 }
 
 pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
@@ -115,6 +141,15 @@ pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
             from,
             handler,
         } => watch(&client, &cluster, from, &handler).await,
+        MetaCommand::Delete { cluster, force } => {
+            let version = client.delete_metadata(&cluster, force).await?;
+            if args.output == Output::Json {
+                return emit_json(&serde_json::json!({"cluster": cluster, "version": version}));
+            }
+            emit(&format!(
+                "deleted the metadata of cluster {cluster} (versions up to {version})\n"
+            ))
+        }
         MetaCommand::History { cluster } => {
             let history = client.history(&cluster).await?;
             if args.output == Output::Json {

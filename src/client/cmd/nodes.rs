@@ -103,7 +103,9 @@ pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
 
 /// One answer of `GET /nodes` or `GET /nodes/{cluster}`.
 struct Listing {
-    json: serde_json::Value,
+    /// The answer re-serialised from the API's own types, so its keys keep
+    /// the API's order.
+    json: String,
     rows: Vec<(&'static str, Node)>,
 }
 
@@ -112,14 +114,14 @@ impl Listing {
         Ok(match cluster {
             None => {
                 let view = client.nodes().await?;
-                let json = serde_json::to_value(&view).expect("API types serialise");
+                let json = serde_json::to_string(&view).expect("API types serialise");
                 let mut rows: Vec<_> = view.cflux.into_iter().map(|n| ("manager", n)).collect();
                 rows.extend(view.influx.into_iter().map(|n| ("influxdb", n)));
                 Listing { json, rows }
             }
             Some(cluster) => {
                 let nodes = client.cluster_nodes(cluster).await?;
-                let json = serde_json::to_value(&nodes).expect("API types serialise");
+                let json = serde_json::to_string(&nodes).expect("API types serialise");
                 let rows = nodes.into_iter().map(|n| ("influxdb", n)).collect();
                 Listing { json, rows }
             }

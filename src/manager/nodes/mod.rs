@@ -14,6 +14,7 @@
 //! in batches once a second by [`Registry::run_flusher`].
 
 mod heartbeats;
+mod journal;
 mod leases;
 mod record;
 
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
+use self::journal::{Event, Journal};
 use self::leases::{LeasePool, held_ttl};
 use self::record::Record;
 pub use self::record::{NodeSpec, check_text};
@@ -52,6 +54,7 @@ pub struct Registry {
     ids: Ids,
     leases: LeasePool,
     beats: Heartbeats,
+    journal: Journal,
 }
 
 impl Registry {
@@ -62,6 +65,7 @@ impl Registry {
             forget_after,
             ids: Ids::default(),
             beats: Heartbeats::default(),
+            journal: Journal::default(),
         }
     }
 
@@ -87,7 +91,11 @@ impl Registry {
         };
         let txn = Txn::new().then(Op::put(keys::node(cluster, id), record.encode()));
         match self.store.txn(txn).await {
-            Ok(r) => Ok(self.beats.remember(record, r.revision, sent, now)),
+            Ok(r) => {
+                self.journal
+                    .note(Event::Joined, cluster, id, &record.hostname);
+                Ok(self.beats.remember(record, r.revision, sent, now))
+            }
             Err(e) => {
                 let _ = self.store.revoke(lease.id).await;
                 Err(e.into())
@@ -140,6 +148,8 @@ impl Registry {
             match self.store.txn(txn).await {
                 Ok(r) if r.succeeded => {
                     let seen = record.last_seen;
+                    self.journal
+                        .note(Event::Revived, cluster, id, &record.hostname);
                     return Ok(self.beats.remember(record, r.revision, sent, seen));
                 }
                 Ok(_) | Err(StoreError::LeaseNotFound) => {
@@ -208,6 +218,7 @@ impl Registry {
             if let Err(e) = self.flush().await {
                 tracing::warn!("writing last-seen times failed: {e}");
             }
+            self.journal.roll(stopping);
             if stopping {
                 return;
             }
@@ -218,12 +229,17 @@ impl Registry {
     /// listed `alive: false` until its next heartbeat revives it (a node
     /// going down for a restart says so).
     pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
-        Ok(self.end_lease(cluster, id, true).await?.view(false))
+        let record = self.end_lease(cluster, id, true).await?;
+        self.journal
+            .note(Event::Down, cluster, id, &record.hostname);
+        Ok(record.view(false))
     }
 
     /// Removes a node for good.
     pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
-        self.end_lease(cluster, id, false).await.map(drop)
+        self.end_lease(cluster, id, false).await?;
+        tracing::debug!(%cluster, id, "node deregistered");
+        Ok(())
     }
 
     /// Either keeps the node's record without a lease (so it is no longer
@@ -304,7 +320,8 @@ impl Registry {
                 .then(Op::delete(kv.key.clone()));
             if self.store.txn(txn).await?.succeeded {
                 self.beats.forget(&r.cluster, r.id);
-                tracing::info!(cluster = %r.cluster, id = r.id, "forgot a node dead for longer than forget-after");
+                self.journal
+                    .note(Event::Forgotten, &r.cluster, r.id, &r.hostname);
                 forgotten += 1;
             }
         }

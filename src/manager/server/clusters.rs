@@ -163,7 +163,7 @@ pub async fn write(
             // Parked polls here answer now, not when the store's watch
             // echoes the write back.
             app.hub.announce(doc, revision);
-            tracing::info!(cluster = %args.cluster, version, "metadata written");
+            tracing::debug!(cluster = %args.cluster, version, "metadata written");
             Ok((
                 StatusCode::OK,
                 [version_header(version)],
@@ -246,6 +246,104 @@ pub async fn read(
             (StatusCode::NO_CONTENT, [version_header(args.version)]).into_response()
         }
     })
+}
+
+/// The answer to a metadata delete.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    cluster: String,
+    /// The newest version, now deleted with every older one.
+    version: u64,
+}
+
+/// The query of a metadata delete.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
+pub struct DeleteQuery {
+    /// Delete even while nodes of the cluster are alive (`force` or
+    /// `force=true`).
+    force: Option<bool>,
+}
+
+/// Deletes a cluster's metadata: every retained version. Refused with 409
+/// while the cluster has alive nodes, which would write it again, unless
+/// forced. Its nodes stay registered. Admin only.
+#[utoipa::path(delete, path = "/clusters/{cluster}", tag = "metadata", params(ClusterPath, DeleteQuery),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 400, description = "Bad path or query", body = ErrorBody),
+        (status = 404, description = "The cluster has no metadata", body = ErrorBody),
+        (status = 409, description = "Nodes of the cluster are alive; `force` deletes anyway", body = ErrorBody),
+        (status = 503, description = "The store is unreachable", body = ErrorBody),
+    ))]
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Deleted>, ApiError> {
+    let force = force(query.as_deref())?;
+    if !force {
+        let alive = app
+            .registry
+            .list(&args.cluster)
+            .await?
+            .iter()
+            .filter(|n| n.alive)
+            .count();
+        if alive > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "nodes_alive",
+                format!(
+                    "cluster {:?} has {alive} alive nodes, which would write its metadata again; \
+                     stop them first, or delete with force=true",
+                    args.cluster
+                ),
+            ));
+        }
+    }
+    match app.meta.delete(&args.cluster).await? {
+        Some(version) => {
+            tracing::info!(cluster = %args.cluster, version, force, "metadata deleted");
+            Ok(Json(Deleted {
+                cluster: args.cluster,
+                version,
+            }))
+        }
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("cluster {:?} has no metadata", args.cluster),
+        )),
+    }
+}
+
+/// `force`, `force=true`, `force=false` (and `1`/`0`); nothing else.
+fn force(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut force = false;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, "true"));
+        force = match (name, value) {
+            ("force", "true" | "1" | "") => true,
+            ("force", "false" | "0") => false,
+            ("force", other) => {
+                return Err(ApiError::bad_request(format!(
+                    "force={other}: give force=true or force=false"
+                )));
+            }
+            (other, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown query parameter {other:?}: only force is known"
+                )));
+            }
+        };
+    }
+    Ok(force)
 }
 
 /// The newest metadata of a cluster.

@@ -102,7 +102,10 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::delete(nodes::down),
         )
         .route("/clusters", get(clusters::list))
-        .route("/clusters/{cluster}", get(clusters::latest))
+        .route(
+            "/clusters/{cluster}",
+            get(clusters::latest).delete(clusters::delete),
+        )
         .route(
             "/clusters/{cluster}/versions/{version}",
             get(clusters::read).post(clusters::write).layer(meta_limit),

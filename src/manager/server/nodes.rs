@@ -50,7 +50,6 @@ pub async fn register(
         url: parsed.url,
     };
     let node = app.registry.register(&args.cluster, reg).await?;
-    tracing::info!(cluster = %args.cluster, id = node.id, hostname = %node.hostname, "node registered");
     Ok((StatusCode::CREATED, Json(node)))
 }
 
@@ -88,7 +87,6 @@ pub async fn deregister(
     args: PathArgs,
 ) -> Result<StatusCode, ApiError> {
     app.registry.deregister(&args.cluster, args.id).await?;
-    tracing::info!(cluster = %args.cluster, id = args.id, "node deregistered");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -102,9 +100,7 @@ pub async fn deregister(
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn down(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json<Node>, ApiError> {
-    let node = app.registry.down(&args.cluster, args.id).await?;
-    tracing::info!(cluster = %args.cluster, id = args.id, "node going down");
-    Ok(Json(node))
+    Ok(Json(app.registry.down(&args.cluster, args.id).await?))
 }
 
 /// About the encoded size of one node, to size list bodies up front.

@@ -38,6 +38,7 @@ use crate::wire::ErrorBody;
         nodes::down,
         clusters::list,
         clusters::latest,
+        clusters::delete,
         clusters::read,
         clusters::write,
         clusters::history,
