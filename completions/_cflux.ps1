@@ -195,6 +195,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a cluster''s metadata, every retained version (admin)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -246,11 +247,24 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cflux;meta;delete' {
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager (not of long polls)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate (PEM) to check https:// managers against instead of the system''s roots')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even while nodes of the cluster are alive')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'cflux;meta;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a cluster''s metadata, bytes as stored')
             [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a cluster''s metadata, every retained version (admin)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -264,6 +278,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;meta;help;history' {
+            break
+        }
+        'cflux;meta;help;delete' {
             break
         }
         'cflux;meta;help;help' {
@@ -322,6 +339,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write metadata based on version N; prints the new version')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow the metadata: one JSON line per version, or run a command per version')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the retained versions with time and size')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a cluster''s metadata, every retained version (admin)')
             break
         }
         'cflux;help;meta;get' {
@@ -334,6 +352,9 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;meta;history' {
+            break
+        }
+        'cflux;help;meta;delete' {
             break
         }
         'cflux;help;bench' {
@@ -378,6 +399,8 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'cflux;completions' {
@@ -421,6 +444,8 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--leave', '--leave', [CompletionResultType]::ParameterName, 'Remove this node from the cluster for good (and forget its state), then exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'cflux;bench' {

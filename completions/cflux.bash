@@ -85,6 +85,9 @@ _cflux() {
             cflux__subcmd__help__subcmd__clusters,list)
                 cmd="cflux__subcmd__help__subcmd__clusters__subcmd__list"
                 ;;
+            cflux__subcmd__help__subcmd__meta,delete)
+                cmd="cflux__subcmd__help__subcmd__meta__subcmd__delete"
+                ;;
             cflux__subcmd__help__subcmd__meta,get)
                 cmd="cflux__subcmd__help__subcmd__meta__subcmd__get"
                 ;;
@@ -112,6 +115,9 @@ _cflux() {
             cflux__subcmd__help__subcmd__nodes,register)
                 cmd="cflux__subcmd__help__subcmd__nodes__subcmd__register"
                 ;;
+            cflux__subcmd__meta,delete)
+                cmd="cflux__subcmd__meta__subcmd__delete"
+                ;;
             cflux__subcmd__meta,get)
                 cmd="cflux__subcmd__meta__subcmd__get"
                 ;;
@@ -126,6 +132,9 @@ _cflux() {
                 ;;
             cflux__subcmd__meta,watch)
                 cmd="cflux__subcmd__meta__subcmd__watch"
+                ;;
+            cflux__subcmd__meta__subcmd__help,delete)
+                cmd="cflux__subcmd__meta__subcmd__help__subcmd__delete"
                 ;;
             cflux__subcmd__meta__subcmd__help,get)
                 cmd="cflux__subcmd__meta__subcmd__help__subcmd__get"
@@ -223,7 +232,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__agent)
-            opts="-o -h --cluster --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --publish-local --leave --endpoint --timeout --token --cacert --output --help"
+            opts="-o -h -V --cluster --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --publish-local --leave --endpoint --timeout --token --cacert --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,8 +666,22 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help__subcmd__meta)
-            opts="get put watch history"
+            opts="get put watch history delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__meta__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -825,8 +848,46 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta)
-            opts="-o -h --endpoint --timeout --token --cacert --output --help get put watch history help"
+            opts="-o -h --endpoint --timeout --token --cacert --output --help get put watch history delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__meta__subcmd__delete)
+            opts="-o -h --force --endpoint --timeout --token --cacert --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -905,8 +966,22 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__meta__subcmd__help)
-            opts="get put watch history help"
+            opts="get put watch history delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__meta__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1457,7 +1532,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-o -h --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help"
+            opts="-o -h -V --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

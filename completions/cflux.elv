@@ -173,6 +173,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand put 'Write metadata based on version N; prints the new version'
             cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
             cand history 'List the retained versions with time and size'
+            cand delete 'Delete a cluster''s metadata, every retained version (admin)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cflux;meta;get'= {
@@ -219,11 +220,23 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cflux;meta;delete'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --force 'Delete even while nodes of the cluster are alive'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'cflux;meta;help'= {
             cand get 'Print a cluster''s metadata, bytes as stored'
             cand put 'Write metadata based on version N; prints the new version'
             cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
             cand history 'List the retained versions with time and size'
+            cand delete 'Delete a cluster''s metadata, every retained version (admin)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cflux;meta;help;get'= {
@@ -233,6 +246,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;meta;help;watch'= {
         }
         &'cflux;meta;help;history'= {
+        }
+        &'cflux;meta;help;delete'= {
         }
         &'cflux;meta;help;help'= {
         }
@@ -278,6 +293,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand put 'Write metadata based on version N; prints the new version'
             cand watch 'Follow the metadata: one JSON line per version, or run a command per version'
             cand history 'List the retained versions with time and size'
+            cand delete 'Delete a cluster''s metadata, every retained version (admin)'
         }
         &'cflux;help;meta;get'= {
         }
@@ -286,6 +302,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;meta;watch'= {
         }
         &'cflux;help;meta;history'= {
+        }
+        &'cflux;help;meta;delete'= {
         }
         &'cflux;help;bench'= {
         }
@@ -325,6 +343,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'cflux;completions'= {
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
@@ -365,6 +385,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --leave 'Remove this node from the cluster for good (and forget its state), then exit'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'cflux;bench'= {
             cand --etcd 'Also run the etcd equivalent against these endpoints and print cflux/etcd'

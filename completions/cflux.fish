@@ -127,19 +127,20 @@ wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List clusters with their metadata version and node counts'
 complete -c cflux -n "__fish_cflux_using_subcommand clusters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
 json\t''
 wide\t''"
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "history" -d 'List the retained versions with time and size'
-complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and not __fish_seen_subcommand_from get put watch history delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l version -d 'A retained version instead of the newest' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from get" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
@@ -176,10 +177,20 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -l force -d 'Delete even while nodes of the cluster are alive'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print a cluster\'s metadata, bytes as stored'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "put" -d 'Write metadata based on version N; prints the new version'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
@@ -200,6 +211,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "put" -d 'Write metadata based on version N; prints the new version'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l config -d 'TOML file with any of the options below (kebab-case keys)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l listen -d 'Address to listen on [default: 127.0.0.1:8000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l advertise -d 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]' -r
@@ -229,6 +241,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -s o -l output -d 'Ou
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c cflux -n "__fish_cflux_using_subcommand completions" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand completions" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand completions" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
@@ -263,6 +276,7 @@ wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l publish-local -d 'Without a synced schema (a new node, or a lost state folder), also publish the objects only this node has (not those the cluster lists as dropped); by default they are kept on the node but not published'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l leave -d 'Remove this node from the cluster for good (and forget its state), then exit'
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -s V -l version -d 'Print version'
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l etcd -d 'Also run the etcd equivalent against these endpoints and print cflux/etcd' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concurrent clients' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r

@@ -45,7 +45,7 @@ pub type Table = &'static [(Exit, &'static str)];
 pub const CLIENT: Table = &[
     (
         Exit::Success,
-        "Success, also when the reader of the output goes away early (a closed pipe)",
+        "Success; also a watch stopped by SIGINT or SIGTERM, and a reader of the output that goes away early (a closed pipe)",
     ),
     (
         Exit::Failure,

@@ -18,7 +18,7 @@
 //! Shared by all of them, and importing none of them: [`wire`], the HTTP
 //! contract (JSON bodies, headers, cluster names in paths, durations);
 //! [`backoff`]; [`tls`]; [`exit`], the exit codes; [`output`], tables and
-//! JSON on standard output.
+//! JSON on standard output; [`signal`], SIGINT and SIGTERM.
 //!
 //! See `ARCHITECTURE.md` for the invariants that hold these together;
 //! `tests/it/architecture.rs` checks the import rules.
@@ -31,6 +31,7 @@ pub mod client;
 pub mod exit;
 pub mod manager;
 pub mod output;
+pub mod signal;
 pub mod store;
 pub mod tls;
 pub mod wire;

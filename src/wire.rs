@@ -24,6 +24,31 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// The longest cluster name, in characters (as JSON Schema's `maxLength`
+/// counts them).
+pub const MAX_CLUSTER_CHARS: usize = 128;
+
+/// Checks a cluster name: 1 to [`MAX_CLUSTER_CHARS`] characters, no
+/// control characters. The manager refuses others with 400; the client
+/// verbs refuse them before sending anything.
+pub fn check_cluster(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_CLUSTER_CHARS {
+        return Err(format!(
+            "cluster names are 1 to {MAX_CLUSTER_CHARS} characters; got {chars}"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("cluster names may not contain control characters".into());
+    }
+    Ok(())
+}
+
+/// [`check_cluster`] as a clap value parser.
+pub fn cluster_arg(name: &str) -> Result<String, String> {
+    check_cluster(name).map(|()| name.to_string())
+}
+
 /// A cluster name as a path segment (`/nodes/{cluster}`), percent-encoded.
 pub fn encode_cluster(name: &str) -> String {
     utf8_percent_encode(name, UNRESERVED).to_string()

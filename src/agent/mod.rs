@@ -30,7 +30,7 @@ use state::StateDir;
 #[derive(Debug, clap::Args)]
 pub struct AgentArgs {
     /// The cluster this node belongs to
-    #[arg(long, env = "CLUSTER", default_value = "default")]
+    #[arg(long, env = "CLUSTER", default_value = "default", value_parser = crate::wire::cluster_arg)]
     pub cluster: String,
     /// The local influxd's HTTP API
     #[arg(

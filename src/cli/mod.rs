@@ -38,11 +38,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the ClusterFlux manager: node membership and versioned metadata over HTTP
     #[command(
+        version,
         after_help = "Examples:\n  cflux serve\n  cflux serve --listen 0.0.0.0:8000 --etcd http://10.0.0.1:2379,http://10.0.0.2:2379\n  cflux serve --config /etc/cflux/cflux.toml"
     )]
     Serve(Box<ServeArgs>),
     /// Join the local influxd to a cluster and keep its schema in step with the other members
     #[command(
+        version,
         after_help = "Examples:\n  cflux agent --cluster prod --endpoint http://cflux-1:8000,http://cflux-2:8000 --state-dir /var/lib/cflux-agent\n  cflux agent --cluster prod --state-dir /var/lib/cflux-agent --leave"
     )]
     Agent(crate::agent::AgentArgs),
@@ -78,7 +80,13 @@ pub enum Command {
 
 /// Parses the process arguments and runs the verb.
 pub fn main() -> ExitCode {
-    let matches = command().get_matches();
+    let matches = match command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => match from_environment(&e) {
+            Some(message) => return fail(Exit::Usage, message),
+            None => e.exit(),
+        },
+    };
     if let Err(e) = unused_options(&matches) {
         return fail(Exit::Usage, e);
     }
@@ -95,7 +103,7 @@ pub fn main() -> ExitCode {
         Command::Agent(agent_args) => {
             init_logging();
             client_verb(async move {
-                crate::agent::run(agent_args, &args.connection, shutdown_signal()).await
+                crate::agent::run(agent_args, &args.connection, crate::signal::stop()).await
             })
         }
         Command::Nodes { command } => {
@@ -166,6 +174,35 @@ pub fn command() -> clap::Command {
     cmd
 }
 
+/// A bad value that came from an environment variable, not the command
+/// line, is blamed on the variable (`CFLUX_NODE_TTL=abc`), which is what
+/// the user set. `None`: clap's own message is right.
+fn from_environment(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let flag = format!("--{long}");
+    let on_command_line = std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if on_command_line {
+        return None;
+    }
+    fn env_of(cmd: &clap::Command, long: &str) -> Option<String> {
+        cmd.get_arguments()
+            .filter(|a| a.get_long() == Some(long))
+            .find_map(|a| a.get_env().map(|v| v.to_string_lossy().into_owned()))
+            .or_else(|| cmd.get_subcommands().find_map(|s| env_of(s, long)))
+    }
+    let var = env_of(&Cli::command(), long)?;
+    let text = e.to_string();
+    let first = text.lines().next()?.trim_start_matches("error: ");
+    Some(first.replace(
+        &format!("'{arg}'"),
+        &format!("{var} (the environment's {flag})"),
+    ))
+}
+
 /// Refuses the client options the chosen verb does not use.
 fn unused_options(matches: &clap::ArgMatches) -> Result<(), String> {
     let Some((verb, sub)) = matches.subcommand() else {
@@ -175,6 +212,15 @@ fn unused_options(matches: &clap::ArgMatches) -> Result<(), String> {
         .iter()
         .find(|(v, _)| *v == verb)
         .map_or(&[][..], |(_, ids)| ids);
+    // `meta watch` prints JSON lines (or runs a handler): no tables.
+    if let Some(("watch", watch)) = sub.subcommand().filter(|_| verb == "meta") {
+        let given = watch.value_source("output") == Some(clap::parser::ValueSource::CommandLine);
+        if given && watch.get_one::<Output>("output") != Some(&Output::Json) {
+            return Err(
+                "cflux meta watch prints JSON lines; -o table and -o wide are not for it".into(),
+            );
+        }
+    }
     for id in ids {
         if sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
             let flag = match *id {
@@ -247,41 +293,17 @@ fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(Exit::Failure, format!("cannot start the runtime: {e}")),
     };
     let result: anyhow::Result<()> = runtime.block_on(async {
-        let store = crate::manager::server::open_store(&config).await?;
+        // Bound first, so a manager that cannot listen leaves no data behind.
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        crate::manager::server::serve(config, store, listener, shutdown_signal()).await
+        let store = crate::manager::server::open_store(&config).await?;
+        crate::manager::server::serve(config, store, listener, crate::signal::stop()).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(Exit::Failure, format!("{e:#}")),
     }
-}
-
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let terminate = async {
-            match term.as_mut() {
-                Some(t) => {
-                    t.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutting down");
 }
 
 #[cfg(test)]

@@ -29,8 +29,10 @@ use crate::wire::{
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// No endpoint accepted a connection.
-    #[error("cannot reach the manager at {endpoints}: {reason}")]
-    Unreachable { endpoints: String, reason: String },
+    /// `managers`: "the manager at URL", or "any manager" when several
+    /// were tried (`reason` then names each).
+    #[error("cannot reach {managers}: {reason}")]
+    Unreachable { managers: String, reason: String },
     /// The manager answered with an error.
     #[error("{message}")]
     Api {
@@ -203,7 +205,21 @@ impl Client {
             .filter(|e| !e.is_empty())
             .collect();
         if endpoints.is_empty() {
-            return Err(ClientError::Protocol("no endpoint given".into()));
+            return Err(ClientError::Config(
+                "--endpoint: no manager URL given".into(),
+            ));
+        }
+        for e in &endpoints {
+            let url = reqwest::Url::parse(e).ok();
+            let usable = url
+                .as_ref()
+                .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !usable {
+                return Err(ClientError::Config(format!(
+                    "--endpoint {e}: give a manager URL like http://{}",
+                    e.split("://").last().unwrap_or(e)
+                )));
+            }
         }
         let mut builder = crate::tls::http_client()
             .no_proxy()
@@ -259,13 +275,20 @@ impl Client {
                     return Ok(resp);
                 }
                 Err(e) if e.is_connect() || e.is_timeout() => {
-                    reasons.push(format!("{endpoint}: {}", root_cause(&e)));
+                    // With one endpoint the message names it once.
+                    reasons.push(match n {
+                        1 => root_cause(&e),
+                        _ => format!("{endpoint}: {}", root_cause(&e)),
+                    });
                 }
                 Err(e) => return Err(ClientError::Protocol(root_cause(&e))),
             }
         }
         Err(ClientError::Unreachable {
-            endpoints: self.endpoints.join(","),
+            managers: match n {
+                1 => format!("the manager at {}", self.endpoints[0]),
+                _ => "any manager".into(),
+            },
             reason: reasons.join("; "),
         })
     }
@@ -483,7 +506,7 @@ mod tests {
         };
         assert_eq!(exit(conflict), Exit::Conflict);
         let down = ClientError::Unreachable {
-            endpoints: String::new(),
+            managers: String::new(),
             reason: String::new(),
         };
         assert_eq!(exit(down), Exit::Unreachable);

@@ -147,22 +147,34 @@ pub async fn run_membership(
     let registered_at = now_ms();
     let mut lease: Option<LeaseId> = None;
     let beat = (ttl / 3).max(Duration::from_millis(500));
+    // Whether the store was failing: its going away and coming back are
+    // logged once each, however long the outage.
+    let mut failing = false;
     loop {
         let alive = match lease {
             Some(l) => store.keep_alive(l).await,
             None => Ok(false),
         };
-        match alive {
-            Ok(true) => {}
+        let result = match alive {
+            Ok(true) => Ok(()),
             Ok(false) => match register(&store, id, &identity, registered_at, ttl).await {
                 Ok(l) => {
                     tracing::info!(id, "manager registered");
                     lease = Some(l);
+                    Ok(())
                 }
-                Err(e) => tracing::warn!("cannot register this manager: {e}"),
+                Err(e) => Err(format!("cannot register this manager: {e}")),
             },
-            Err(e) => tracing::warn!("manager heartbeat failed: {e}"),
+            Err(e) => Err(format!("manager heartbeat failed: {e}")),
+        };
+        let ok = result.is_ok();
+        match (result, failing) {
+            (Ok(()), true) => tracing::info!("the store answers again"),
+            (Err(e), false) => tracing::warn!("{e}; the store looks unreachable, retrying"),
+            (Err(e), true) => tracing::debug!("{e}"),
+            (Ok(()), false) => {}
         }
+        failing = !ok;
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(if lease.is_some() { beat } else { retry }) => {}

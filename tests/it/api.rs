@@ -579,6 +579,58 @@ async fn a_node_going_down_keeps_its_id(t: TestStore) {
         .expect_error(400, "bad_request");
 }
 
+async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore) {
+    let m = std::sync::Arc::new(manager(&t).await);
+    for v in 0..3 {
+        m.post(
+            &format!("/clusters/gone/versions/{v}"),
+            format!("v{}", v + 1),
+        )
+        .await
+        .expect(200);
+    }
+    let id = m.register("gone", "h1").await;
+    // An alive node would write it again: refused, nothing deleted.
+    let r = m.delete("/clusters/gone").await;
+    r.expect(409);
+    assert!(r.text().contains("force=true"), "{}", r.text());
+    m.get("/clusters/gone").await.expect(200);
+    m.delete("/clusters/gone?force=maybe").await.expect(400);
+    // Once the node is down it may go; a parked poll learns at once.
+    m.delete(&format!("/nodes/gone/{id}/alive"))
+        .await
+        .expect(200);
+    let poll = {
+        let m = m.clone();
+        tokio::spawn(async move { m.get("/clusters/gone/versions/3?wait=30s").await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = m.delete("/clusters/gone").await;
+    r.expect(200);
+    assert_eq!(r.json()["version"], 3);
+    let woken = poll.await.unwrap();
+    woken.expect(200);
+    assert_eq!(
+        woken.version(),
+        0,
+        "the poll answers that nothing is stored"
+    );
+    m.get("/clusters/gone").await.expect(404);
+    assert_eq!(
+        m.get("/clusters/gone/history").await.json(),
+        serde_json::json!([])
+    );
+    m.delete("/clusters/gone").await.expect(404);
+    // The node is still registered, and the cluster starts again at 1.
+    m.get("/nodes/gone").await.expect(200);
+    let r = m.post("/clusters/gone/versions/0", "again").await;
+    r.expect(200);
+    assert_eq!(r.version(), 1);
+    // force deletes while nodes are alive.
+    m.put(&format!("/nodes/gone/{id}")).await.expect(200);
+    m.delete("/clusters/gone?force=true").await.expect(200);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -622,4 +674,5 @@ contract!(
     health_and_readiness,
     shutdown_answers_parked_polls,
     a_node_going_down_keeps_its_id,
+    metadata_is_deleted_only_when_no_node_would_write_it_again,
 );

@@ -15,18 +15,26 @@ const RULES: &[(&str, &[&str])] = &[
     ("backoff", &[]),
     ("tls", &[]),
     ("exit", &[]),
+    ("signal", &[]),
     ("output", &["exit"]),
     ("manager", &["store", "wire", "backoff", "tls"]),
     // The store knows no HTTP, no configuration, no service above it.
     ("store", &["backoff", "tls"]),
-    ("client", &["wire", "backoff", "tls", "exit", "output"]),
+    (
+        "client",
+        &["wire", "backoff", "tls", "exit", "output", "signal"],
+    ),
     (
         "agent",
-        &["client", "wire", "backoff", "tls", "exit", "output"],
+        &[
+            "client", "wire", "backoff", "tls", "exit", "output", "signal",
+        ],
     ),
     (
         "bench",
-        &["client", "wire", "backoff", "tls", "exit", "output"],
+        &[
+            "client", "wire", "backoff", "tls", "exit", "output", "signal",
+        ],
     ),
     ("cli", &["*"]),
 ];

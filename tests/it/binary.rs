@@ -113,7 +113,7 @@ fn environment_variables_configure_serve() {
 async fn routine_requests_stay_out_of_the_default_log() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
         .args([
             "serve",
             "--listen",

@@ -90,3 +90,25 @@ fn man_pages_and_readme_list_the_exit_codes_of_their_verb() {
         );
     }
 }
+
+/// CI runs README's test command, and README's quick start installs only
+/// what running needs.
+#[test]
+fn ci_runs_the_commands_readme_gives() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(readme.contains("scripts/install-deps && cargo run --release -- serve\n"));
+    assert!(readme.contains("scripts/install-deps --test && cargo test\n"));
+    assert!(
+        ci.contains("\nscripts/install-deps --test && cargo test --locked\n"),
+        "{ci}"
+    );
+    let script = std::fs::read_to_string(root.join("scripts/install-deps")).unwrap();
+    let run_part = script.split("if $test; then").next().unwrap();
+    let body = run_part.split("need=()").nth(1).unwrap();
+    assert!(
+        !body.contains("etcd") && !body.contains("influx"),
+        "running needs only protoc:\n{body}"
+    );
+}

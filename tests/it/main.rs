@@ -12,6 +12,7 @@ mod bench;
 mod binary;
 mod failures;
 mod faults;
+mod first_hour;
 mod generated;
 mod openapi;
 mod security;

@@ -1,6 +1,6 @@
 //! The OpenAPI document at `/openapi.json`: it lists every route of the
 //! router with its methods, real answers match it, and a schemathesis run
-//! (installed by `scripts/install-deps`) finds no 5xx and no answer that
+//! (installed by `scripts/install-deps --test`) finds no 5xx and no answer that
 //! breaks it.
 
 use std::collections::BTreeSet;
@@ -223,7 +223,7 @@ async fn answers_match_the_document() {
         .expect_error(400, "bad_request");
 }
 
-/// Where `scripts/install-deps` puts schemathesis.
+/// Where `scripts/install-deps --test` puts schemathesis.
 fn schemathesis() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -234,7 +234,7 @@ fn schemathesis() -> PathBuf {
         .join("schemathesis-venv/bin/schemathesis");
     assert!(
         bin.exists(),
-        "schemathesis is not installed at {}: run scripts/install-deps",
+        "schemathesis is not installed at {}: run scripts/install-deps --test",
         bin.display()
     );
     bin

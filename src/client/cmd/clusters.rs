@@ -17,6 +17,9 @@ pub async fn run(args: &ClientArgs, cmd: ClustersCommand) -> Result {
             if args.output == Output::Json {
                 return emit_json(&clusters);
             }
+            if clusters.is_empty() {
+                eprintln!("No clusters yet: a cluster appears with its first node or metadata.");
+            }
             let wide = args.output == Output::Wide;
             let mut header = vec!["CLUSTER", "VERSION", "NODES (ALIVE/TOTAL)", "WRITTEN"];
             if wide {

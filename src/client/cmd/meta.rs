@@ -11,11 +11,13 @@ use crate::client::follow::{Follower, Notice};
 use crate::client::{Client, Version};
 use crate::exit::{CliError, Result};
 use crate::output::{Output, ago, emit, emit_bytes, emit_json, render, table};
+use crate::wire::cluster_arg;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum MetaCommand {
     /// Print a cluster's metadata, bytes as stored
     Get {
+        #[arg(value_parser = cluster_arg)]
         cluster: String,
         /// A retained version instead of the newest
         #[arg(long)]
@@ -26,6 +28,7 @@ pub enum MetaCommand {
         after_help = "Examples:\n  cflux meta put prod --version 0 schema.json\n  cflux meta get prod | edit | cflux meta put prod --version 7 -"
     )]
     Put {
+        #[arg(value_parser = cluster_arg)]
         cluster: String,
         /// The version this write is based on (0 for a cluster without metadata)
         #[arg(long)]
@@ -47,6 +50,7 @@ pub enum MetaCommand {
         after_help = "Examples:\n  cflux meta watch prod\n  cflux meta watch prod --from 41 -- ./apply-schema.sh"
     )]
     Watch {
+        #[arg(value_parser = cluster_arg)]
         cluster: String,
         /// Start after version N instead of at the current version
         #[arg(long, value_name = "N")]
@@ -57,7 +61,10 @@ pub enum MetaCommand {
         handler: Vec<String>,
     },
     /// List the retained versions with time and size
-    History { cluster: String },
+    History {
+        #[arg(value_parser = cluster_arg)]
+        cluster: String,
+    },
     /// Delete a cluster's metadata, every retained version (admin)
     ///
     /// Refused while nodes of the cluster are alive, since they would write
@@ -66,6 +73,7 @@ pub enum MetaCommand {
         after_help = "Examples:\n  cflux meta delete old-cluster\n  cflux meta delete staging --force"
     )]
     Delete {
+        #[arg(value_parser = cluster_arg)]
         cluster: String,
         /// Delete even while nodes of the cluster are alive
         #[arg(long)]
@@ -180,7 +188,8 @@ fn read_input(file: &PathBuf) -> Result<Bytes> {
         .map_err(|e| CliError::other(format!("cannot read {}: {e}", file.display())))
 }
 
-/// `meta watch`: prints or hands each version to `handler` until killed.
+/// `meta watch`: prints or hands each version to `handler` until SIGINT or
+/// SIGTERM.
 async fn watch(client: &Client, cluster: &str, from: Option<u64>, handler: &[String]) -> Result {
     let mut follower = Follower::new(client, cluster, from).on_notice(|notice| match notice {
         Notice::Retrying { error, retry_in } => super::warn_retrying(error, retry_in),
@@ -192,8 +201,15 @@ async fn watch(client: &Client, cluster: &str, from: Option<u64>, handler: &[Str
             eprintln!("cflux: warning: the stored version went back from {from} to {to}")
         }
     });
+    // SIGINT or SIGTERM ends the watch with 0, after a running handler is
+    // done: it is never left behind, nor cut off mid-work.
+    let stop = crate::signal::stop();
+    tokio::pin!(stop);
     loop {
-        let m = follower.next().await?;
+        let m = tokio::select! {
+            m = follower.next() => m?,
+            () = &mut stop => return Ok(()),
+        };
         match handler.split_first() {
             None => emit_json(&metadata_json(cluster, &m))?,
             Some((program, args)) => run_handler(program, args, cluster, &m).await?,

@@ -11,6 +11,7 @@ use crate::client::{Client, Registration};
 use crate::exit::Result;
 use crate::output::{Output, ago, colour, emit, emit_json, render, table};
 use crate::wire::Node;
+use crate::wire::cluster_arg;
 use crate::wire::parse_duration;
 
 #[derive(Debug, clap::Subcommand)]
@@ -21,6 +22,7 @@ pub enum NodesCommand {
     )]
     List {
         /// Only the nodes of this cluster
+        #[arg(value_parser = cluster_arg)]
         cluster: Option<String>,
         /// Keep watching: redraw (on a terminal) or print again (elsewhere)
         /// whenever nodes come, go, live or die
@@ -32,6 +34,7 @@ pub enum NodesCommand {
     },
     /// Register a node by hand (nodes normally register themselves)
     Register {
+        #[arg(value_parser = cluster_arg)]
         cluster: String,
         #[arg(long)]
         hostname: String,
@@ -43,11 +46,23 @@ pub enum NodesCommand {
         bind_address: Option<String>,
     },
     /// Send one heartbeat for a node
-    Refresh { cluster: String, id: u64 },
+    Refresh {
+        #[arg(value_parser = cluster_arg)]
+        cluster: String,
+        id: u64,
+    },
     /// Mark a node down now (it stays listed, not alive, until it heartbeats again)
-    Down { cluster: String, id: u64 },
+    Down {
+        #[arg(value_parser = cluster_arg)]
+        cluster: String,
+        id: u64,
+    },
     /// Remove a node for good
-    Deregister { cluster: String, id: u64 },
+    Deregister {
+        #[arg(value_parser = cluster_arg)]
+        cluster: String,
+        id: u64,
+    },
 }
 
 pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
@@ -59,6 +74,12 @@ pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
             ..
         } => {
             let listing = Listing::fetch(&client, cluster.as_deref()).await?;
+            if let (Some(c), true) = (&cluster, listing.rows.is_empty()) {
+                // As kubectl does: a table with no rows could be anything.
+                if args.output != Output::Json {
+                    eprintln!("No nodes in cluster {c}: none registered, or all forgotten.");
+                }
+            }
             emit(&listing.render(args.output))
         }
         NodesCommand::List {
@@ -155,14 +176,22 @@ async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Du
     let redraw = output != Output::Json && std::io::stdout().is_terminal();
     let mut backoff = Backoff::default();
     let mut shown = None;
+    let stop = crate::signal::stop();
+    tokio::pin!(stop);
     loop {
-        let listing = match Listing::fetch(client, cluster).await {
+        let fetched = tokio::select! {
+            l = Listing::fetch(client, cluster) => l,
+            () = &mut stop => return Ok(()),
+        };
+        let listing = match fetched {
             Ok(l) => l,
             Err(e) if e.is_transient() => {
                 let retry_in = backoff.next_delay();
                 super::warn_retrying(&e, retry_in);
-                tokio::time::sleep(retry_in).await;
-                continue;
+                tokio::select! {
+                    () = tokio::time::sleep(retry_in) => continue,
+                    () = &mut stop => return Ok(()),
+                }
             }
             Err(e) => return Err(e.into()),
         };
@@ -182,7 +211,10 @@ async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Du
             emit(&format!("{gap}{}", listing.render(output)))?;
         }
         shown = Some(fingerprint);
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = &mut stop => return Ok(()),
+        }
     }
 }
 

@@ -283,6 +283,16 @@ pub async fn delete(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Deleted>, ApiError> {
     let force = force(query.as_deref())?;
+    let no_metadata = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("cluster {:?} has no metadata", args.cluster),
+        )
+    };
+    if app.meta.current(&args.cluster).await?.0.is_none() {
+        return Err(no_metadata());
+    }
     if !force {
         let alive = app
             .registry
@@ -311,11 +321,7 @@ pub async fn delete(
                 version,
             }))
         }
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("cluster {:?} has no metadata", args.cluster),
-        )),
+        None => Err(no_metadata()),
     }
 }
 

@@ -46,11 +46,28 @@ impl From<Error> for ApiError {
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
-        if status.is_server_error() {
-            tracing::warn!(code, "{e}");
+        match e {
+            // An outage fails every request: say so once in a while, not
+            // once per request (the membership loop says when it ends).
+            Error::Unavailable(_) if !outage_warning_due() => tracing::debug!(code, "{e}"),
+            _ if status.is_server_error() => tracing::warn!(code, "{e}"),
+            _ => {}
         }
         ApiError::new(status, code, e.to_string())
     }
+}
+
+/// Whether a 503 should be logged at WARN: at most once per 10 s.
+fn outage_warning_due() -> bool {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    let due = last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10));
+    if due {
+        *last = Some(Instant::now());
+    }
+    due
 }
 
 impl IntoResponse for ApiError {

@@ -8,9 +8,7 @@ use axum::http::request::Parts;
 use utoipa::IntoParams;
 
 use super::error::ApiError;
-
-/// Longest cluster name, in characters (as JSON Schema's `maxLength` counts).
-pub const MAX_CLUSTER_CHARS: usize = 128;
+use crate::wire::check_cluster;
 
 /// The path parameters of a route: `{cluster}`, `{id}`, `{version}`.
 #[derive(Debug, Default)]
@@ -91,17 +89,7 @@ pub struct WritePath {
 
 /// Checks a percent-decoded cluster name.
 pub fn cluster_name(name: &str) -> Result<String, ApiError> {
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_CLUSTER_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "cluster names are 1 to {MAX_CLUSTER_CHARS} characters; got {chars}"
-        )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "cluster names may not contain control characters",
-        ));
-    }
+    check_cluster(name).map_err(ApiError::bad_request)?;
     Ok(name.to_string())
 }
 

@@ -104,7 +104,8 @@ fn db_err(e: impl std::fmt::Display) -> StoreError {
 impl EmbeddedStore {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path, deadline: Deadline) -> anyhow::Result<EmbeddedStore> {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
         let path = dir.join("cflux.redb");
         let db = Database::create(&path)
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;

@@ -144,7 +144,7 @@ impl Etcd {
             .unwrap_or_else(|e| {
                 panic!(
                     "cannot run `etcd` ({e}). The tests need a real etcd: install Debian's \
-                     etcd-server package (scripts/install-deps, or apt-get install etcd-server)"
+                     etcd-server package (scripts/install-deps --test, or apt-get install etcd-server)"
                 )
             });
         self.child = Some(child);

@@ -56,7 +56,7 @@ impl Influxd {
             .unwrap_or_else(|e| {
                 panic!(
                     "cannot run `influxd` ({e}). The agent tests need a real InfluxDB 1.x: \
-                     install Debian's influxdb package (scripts/install-deps, or \
+                     install Debian's influxdb package (scripts/install-deps --test, or \
                      apt-get install influxdb influxdb-client)"
                 )
             });
