@@ -397,8 +397,9 @@ impl Client {
     }
 
     /// The long poll: `Some` as soon as a version other than `version` is
-    /// stored (its body; version 0 when the cluster has none), `None` when
-    /// `wait` passes first.
+    /// stored (its body; version 0 when the cluster has none: it asks with
+    /// `empty=answer`, so that a store that went back is noticed), `None`
+    /// when `wait` passes first.
     pub async fn wait(
         &self,
         cluster: &str,
@@ -408,7 +409,10 @@ impl Client {
         let path = cluster_path(
             "/clusters",
             cluster,
-            &format!("/versions/{version}?wait={}ms", wait.as_millis()),
+            &format!(
+                "/versions/{version}?wait={}ms&empty=answer",
+                wait.as_millis()
+            ),
         );
         let limit = wait + crate::wire::max_poll_jitter(wait) + self.timeout;
         let resp = ok(self.send(Method::GET, &path, None, Some(limit)).await?).await?;

@@ -125,7 +125,8 @@ impl Hub {
     }
 
     /// Version `version` of `cluster` was deleted at `revision`: if it was
-    /// the newest known, the cluster has no metadata now.
+    /// the newest known, the cluster has no metadata now (polls that park on
+    /// an empty cluster keep waiting; the others answer version 0).
     fn deleted(&self, cluster: &str, version: u64, revision: Revision) {
         if let Some(c) = self.lock().get(cluster) {
             c.tx.send_if_modified(|cur| {
@@ -175,15 +176,20 @@ impl Hub {
     }
 
     /// Answers once a version other than `version` is stored for `cluster`,
-    /// or when `timeout` passes or `shutdown` fires.
+    /// or when `timeout` passes or `shutdown` fires. With `park_empty`, a
+    /// cluster with nothing stored is no newer version for a caller ahead of
+    /// it (`version > 0`): the poll waits for the first write.
     pub async fn wait_for_change(
         self: &Arc<Self>,
         meta: &Metadata,
         cluster: &str,
         version: u64,
         timeout: Duration,
+        park_empty: bool,
         shutdown: &CancellationToken,
     ) -> Result<Waited> {
+        // Whether a stored version answers the caller.
+        let differs = |stored: u64| stored != version && !(park_empty && stored == 0);
         let (mut sub, first_read) = self.subscribe(cluster);
         // A channel that already holds a snapshot has followed every change
         // since: park on it, or answer from it, without a store read — unless
@@ -208,7 +214,7 @@ impl Hub {
         if known.revision == 0 || version != known.version {
             let (doc, rev) = self.read(meta, cluster).await?;
             sub.rx.borrow_and_update();
-            if doc.as_ref().map_or(0, |d| d.version) != version {
+            if differs(doc.as_ref().map_or(0, |d| d.version)) {
                 return Ok(Waited::Changed(doc));
             }
             read_at = rev;
@@ -224,7 +230,7 @@ impl Hub {
                         return Ok(Waited::TimedOut);
                     }
                     let snap = sub.rx.borrow_and_update().clone();
-                    if snap.revision <= read_at || snap.version == version {
+                    if snap.revision <= read_at || !differs(snap.version) {
                         continue;
                     }
                     if let Some(doc) = snap.doc {
@@ -232,7 +238,7 @@ impl Hub {
                     }
                     // A resync without the body: read it.
                     let (doc, rev) = meta.current(cluster).await?;
-                    if doc.as_ref().map_or(0, |d| d.version) != version {
+                    if differs(doc.as_ref().map_or(0, |d| d.version)) {
                         return Ok(Waited::Changed(doc));
                     }
                     read_at = rev;

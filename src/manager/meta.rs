@@ -135,7 +135,10 @@ impl Metadata {
         self.max_bytes
     }
 
-    /// Stores `body` as version `expected + 1` if `expected` is the stored version.
+    /// Stores `body` as version `expected + 1` if `expected` is the stored
+    /// version. A cluster with nothing stored takes the write at any
+    /// `expected`, as version 1: a node ahead of a wiped store restores it
+    /// instead of meeting a conflict it has nothing to merge with.
     pub async fn write(
         &self,
         cluster: &str,
@@ -150,16 +153,36 @@ impl Metadata {
                 self.max_bytes
             )));
         }
-        let next = expected
+        expected
             .checked_add(1)
             .filter(|v| *v <= i64::MAX as u64)
             .ok_or_else(|| Error::Invalid(format!("version {expected} is too large")))?;
+        match self
+            .try_write(cluster, expected, content_type, &body)
+            .await?
+        {
+            WriteOutcome::Conflict(None) if expected != 0 => {
+                self.try_write(cluster, 0, content_type, &body).await
+            }
+            outcome => Ok(outcome),
+        }
+    }
+
+    /// One compare-and-set: version `expected + 1` if `expected` is stored.
+    async fn try_write(
+        &self,
+        cluster: &str,
+        expected: u64,
+        content_type: &str,
+        body: &Bytes,
+    ) -> Result<WriteOutcome> {
+        let next = expected + 1;
         let doc = Version {
             cluster: cluster.to_string(),
             version: next,
             content_type: content_type.to_string(),
             written_at: now_ms(),
-            body,
+            body: body.clone(),
         };
         let head = HeadValue {
             version: next,

@@ -210,10 +210,13 @@ async fn metadata_compare_and_set(t: TestStore) {
         Some("application/octet-stream")
     );
 
-    // A writer against a cluster with no metadata learns version 0.
+    // A cluster with no metadata takes the first write at any version, as 1.
     let r = m.post("/clusters/empty/versions/3", "x").await;
+    r.expect(200);
+    assert_eq!(r.version(), 1);
+    let r = m.post("/clusters/empty/versions/3", "y").await;
     r.expect(409);
-    assert_eq!((r.version(), r.body.len()), (0, 0));
+    assert_eq!((r.version(), r.text()), (1, "x".into()));
 }
 
 async fn concurrent_writers_never_share_a_version(t: TestStore) {
@@ -596,25 +599,29 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
     assert!(r.text().contains("force=true"), "{}", r.text());
     m.get("/clusters/gone").await.expect(200);
     m.delete("/clusters/gone?force=maybe").await.expect(400);
-    // Once the node is down it may go; a parked poll learns at once.
+    // Once the node is down it may go. A poll that asks to learn of an
+    // empty store does at once; others wait for the next write.
     m.delete(&format!("/nodes/gone/{id}/alive"))
         .await
         .expect(200);
-    let poll = {
+    let poll = |query: &'static str| {
         let m = m.clone();
-        tokio::spawn(async move { m.get("/clusters/gone/versions/3?wait=30s").await })
+        tokio::spawn(async move { m.get(&format!("/clusters/gone/versions/3?{query}")).await })
     };
+    let (answering, parking) = (poll("wait=30s&empty=answer"), poll("wait=30s"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let r = m.delete("/clusters/gone").await;
     r.expect(200);
     assert_eq!(r.json()["version"], 3);
-    let woken = poll.await.unwrap();
+    let woken = answering.await.unwrap();
     woken.expect(200);
     assert_eq!(
         woken.version(),
         0,
         "the poll answers that nothing is stored"
     );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!parking.is_finished(), "nothing newer than 3 exists yet");
     m.get("/clusters/gone").await.expect(404);
     assert_eq!(
         m.get("/clusters/gone/history").await.json(),
@@ -626,6 +633,9 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
     let r = m.post("/clusters/gone/versions/0", "again").await;
     r.expect(200);
     assert_eq!(r.version(), 1);
+    let woken = parking.await.unwrap();
+    woken.expect(200);
+    assert_eq!((woken.version(), woken.text()), (1, "again".into()));
     // force deletes while nodes are alive.
     m.put(&format!("/nodes/gone/{id}")).await.expect(200);
     m.delete("/clusters/gone?force=true").await.expect(200);

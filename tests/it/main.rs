@@ -15,6 +15,7 @@ mod faults;
 mod first_hour;
 mod generated;
 mod openapi;
+mod original_client;
 mod security;
 mod store_conformance;
 mod support;

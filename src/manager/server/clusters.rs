@@ -83,6 +83,40 @@ pub struct WaitQuery {
         example = "30s"
     )]
     wait: Option<String>,
+    /// What a poll ahead of a cluster with nothing stored gets: `park`
+    /// (the default) waits for the first write, since nothing newer exists;
+    /// `answer` answers at once with an empty body and version 0, for
+    /// clients that write back a store that was wiped.
+    #[param(inline)]
+    empty: Option<Empty>,
+}
+
+/// `?empty=`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
+pub enum Empty {
+    Park,
+    Answer,
+}
+
+/// `?empty=park|answer`: whether a poll ahead of an empty cluster parks.
+fn park_empty(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut park = true;
+    for (k, v) in form_pairs(query.unwrap_or("")) {
+        if k == "empty" {
+            park = match v.as_str() {
+                "park" => true,
+                "answer" => false,
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "empty: {other:?} is not park or answer"
+                    )));
+                }
+            };
+        }
+    }
+    Ok(park)
 }
 
 fn version_header(version: u64) -> (header::HeaderName, HeaderValue) {
@@ -116,11 +150,11 @@ fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
 /// answers `409` with the newest version.
 #[utoipa::path(post, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
     params(ClusterPath, WritePath),
-    request_body(description = "The metadata: any bytes, stored with their Content-Type (application/octet-stream when none is sent).",
+    request_body(description = "The metadata: any bytes, empty included, stored with their Content-Type (application/octet-stream when none is sent).",
         content(
-            (SentBody = "application/octet-stream"),
-            (serde_json::Value = "application/json"),
-            (String = "text/plain"),
+            (Option<SentBody> = "application/octet-stream"),
+            (Option<serde_json::Value> = "application/json"),
+            (Option<String> = "text/plain"),
         )),
     responses(
         (status = 200, description = "Stored as the next version", body = Written,
@@ -218,11 +252,12 @@ fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 
 /// The long poll: answers at once when the stored version differs from the
 /// one asked about, otherwise when the next version is stored, or `204`
-/// after the wait.
+/// after the wait. A poll ahead of a cluster with nothing stored parks
+/// unless `empty=answer`.
 #[utoipa::path(get, path = "/clusters/{cluster}/versions/{version}", tag = "metadata",
     params(ClusterPath, VersionPath, WaitQuery),
     responses(
-        (status = 200, description = "The stored metadata, whose version differs from `{version}` (an empty body and version 0 when there is none)",
+        (status = 200, description = "The stored metadata, whose version differs from `{version}` (an empty body and version 0 when nothing is stored and `empty=answer`)",
             content_type = "*/*", body = StoredBody,
             headers(("version" = u64, description = "The version of the body"))),
         (status = 204, description = "No newer version within the wait",
@@ -236,9 +271,17 @@ pub async fn read(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let wait = wait_param(&app, query.as_deref())?;
+    let park = park_empty(query.as_deref())?;
     let waited = app
         .hub
-        .wait_for_change(&app.meta, &args.cluster, args.version, wait, &app.shutdown)
+        .wait_for_change(
+            &app.meta,
+            &args.cluster,
+            args.version,
+            wait,
+            park,
+            &app.shutdown,
+        )
         .await?;
     Ok(match waited {
         Waited::Changed(doc) => doc_response(StatusCode::OK, doc.as_deref()),

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use utoipa::IntoParams;
 
 use super::error::ApiError;
-use crate::wire::check_cluster;
+use crate::wire::{check_cluster, decode_cluster};
 
 /// The path parameters of a route: `{cluster}`, `{id}`, `{version}`.
 #[derive(Debug, Default)]
@@ -28,7 +28,16 @@ impl<S: Send + Sync> FromRequestParts<S> for PathArgs {
         let mut args = PathArgs::default();
         for (name, value) in &raw {
             match name {
-                "cluster" => args.cluster = cluster_name(value)?,
+                // Every route has the cluster second (`/nodes/{cluster}…`,
+                // `/clusters/{cluster}…`); decoded from the raw segment, since
+                // a `+` there is a space (see `wire::decode_cluster`).
+                "cluster" => {
+                    let segment = parts.uri.path().split('/').nth(2).unwrap_or(value);
+                    let name = decode_cluster(segment).ok_or_else(|| {
+                        ApiError::bad_request("the cluster name is not UTF-8 once decoded")
+                    })?;
+                    args.cluster = cluster_name(&name)?;
+                }
                 "id" => args.id = number("node id", value)?,
                 "version" => args.version = number("version", value)?,
                 _ => {}

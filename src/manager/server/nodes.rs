@@ -43,7 +43,11 @@ pub async fn register(
     let caller = peer.ip().to_canonical().to_string();
     let reg = NodeSpec {
         hostname: parsed.hostname,
-        ip: parsed.ip.unwrap_or_else(|| caller.clone()),
+        // `"ip":""` (the 2016 client on a host without IPv4) is no address.
+        ip: parsed
+            .ip
+            .filter(|ip| ip.split(',').any(|a| !a.trim().is_empty()))
+            .unwrap_or_else(|| caller.clone()),
         bind_address: bind_address(parsed.bind_address, parsed.bind_address_camel)?
             .unwrap_or(caller),
         version: parsed.version,
