@@ -38,10 +38,24 @@ pub fn check_cluster(name: &str) -> Result<(), String> {
             "cluster names are 1 to {MAX_CLUSTER_CHARS} characters; got {chars}"
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err("cluster names may not contain control characters".into());
+    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(
+            "cluster names may not contain control characters, line or paragraph separators, \
+             or invisible format characters (bidi controls, zero-width, BOM)"
+                .into(),
+        );
     }
     Ok(())
+}
+
+/// Characters that change how text around them reads without showing: line
+/// and paragraph separators, bidi controls, zero-width characters, the BOM,
+/// the soft hyphen. Names that hold one could pass for another name, or
+/// forge a log line.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// [`check_cluster`] as a clap value parser.
@@ -125,7 +139,7 @@ pub struct NodeList {
 pub struct Registration {
     #[schema(
         max_length = 255,
-        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]+$"
     )]
     pub hostname: String,
     /// Comma-joined IP addresses; the caller's address when left out or
@@ -140,7 +154,7 @@ pub struct Registration {
     #[serde(rename = "bind-address")]
     #[schema(
         max_length = 255,
-        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]+$"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_address: Option<String>,
@@ -148,21 +162,21 @@ pub struct Registration {
     #[serde(rename = "bindAddress")]
     #[schema(
         max_length = 255,
-        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]+$"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_address_camel: Option<String>,
     /// The software the node runs.
     #[schema(
         max_length = 255,
-        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]+$"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The node's InfluxDB HTTP API: `http://…` or `https://…`.
     #[schema(
         max_length = 255,
-        pattern = r"^https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+        pattern = r"^https?://[^\x00-\x20\x7f-\xa0\u1680\xad\u061c\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff]*$"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,

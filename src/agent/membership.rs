@@ -60,7 +60,7 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
             Ok(node) => {
                 if id != Some(node.id) {
                     agent.state.set_node_id(Some(node.id))?;
-                    tracing::info!(id = node.id, %cluster, "registered");
+                    tracing::info!(id = node.id, ?cluster, "registered");
                 } else if !backoff.is_fresh() {
                     tracing::info!(id = node.id, "heartbeats reach the manager again");
                 }

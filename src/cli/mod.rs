@@ -272,7 +272,9 @@ fn fail(exit: Exit, message: impl std::fmt::Display) -> ExitCode {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CFLUX_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // rustls warns once per failed handshake (a bad SNI): anyone can
+        // cause that, so it is not worth a line by default.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rustls=error"));
     use std::io::IsTerminal;
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
@@ -288,6 +290,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return fail(Exit::Usage, format!("{e:#}")),
     };
     init_logging();
+    for warning in config.loose_secret_files() {
+        tracing::warn!("{warning}");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => return fail(Exit::Failure, format!("cannot start the runtime: {e}")),

@@ -106,11 +106,17 @@ impl Tokens {
                     ));
                 }
                 ("node", Some("*")) => Role::Node(Clusters::All),
+                // Names as in paths: `a%2Fb` is the cluster `a/b`, `Caf%C3%A9`
+                // is `Café`, so a name with a comma or space can be listed.
                 ("node", Some(list)) => Role::Node(Clusters::Only(
                     list.split(',')
                         .filter(|c| !c.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                        .map(|c| {
+                            crate::wire::decode_cluster(c).ok_or_else(|| {
+                                format!("{at}: cluster {c:?} is not UTF-8 once decoded")
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
                 )),
                 (other, _) => {
                     return Err(format!(
@@ -185,7 +191,7 @@ mod tests {
 
     fn tokens() -> Tokens {
         Tokens::parse(&format!(
-            "# comment\n\nadmin {A}\nread {R}; node {N} prod,a%2Fb\nnode every-cluster-012345 *"
+            "# comment\n\nadmin {A}\nread {R}; node {N} prod,a%2Fb,Caf%C3%A9\nnode every-cluster-012345 *"
         ))
         .unwrap()
     }
@@ -209,6 +215,11 @@ mod tests {
         assert!(may(R, Method::GET, "/nodes"));
         assert!(!may(R, Method::POST, "/clusters/prod/versions/0"));
         assert!(may(N, Method::POST, "/nodes/prod"));
+        assert!(
+            may(N, Method::POST, "/nodes/a%2Fb"),
+            "listed encoded, compared decoded"
+        );
+        assert!(may(N, Method::GET, "/nodes/Caf%C3%A9"));
         assert!(!may(N, Method::DELETE, "/clusters/prod"));
         assert!(may(A, Method::DELETE, "/clusters/prod"));
         assert!(!may(R, Method::DELETE, "/clusters/prod"));

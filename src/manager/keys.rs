@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! /cflux/v1/next-id                         last node/manager id allocated (decimal)
+//! /cflux/v1/probe                           never written: /readyz reads it
 //! /cflux/v1/managers/<id>                   manager record (JSON), leased
 //! /cflux/v1/nodes/<cluster>/<id>            InfluxDB node record (JSON naming its lease), not leased
 //! /cflux/v1/nodes/<cluster>/<id>/alive      legacy: an empty key on the lease, written by
@@ -40,6 +41,12 @@ pub fn decode_cluster(encoded: &str) -> Option<String> {
 
 fn padded(n: u64) -> String {
     format!("{n:020}")
+}
+
+/// Read by `/readyz` to check the store: under the root, so an etcd user
+/// allowed only `/cflux/` may read it. Never written.
+pub fn probe() -> Vec<u8> {
+    format!("{ROOT}probe").into_bytes()
 }
 
 pub fn next_id() -> Vec<u8> {

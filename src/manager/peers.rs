@@ -118,7 +118,7 @@ impl Managers {
 
     /// Whether the store answers (for `/readyz`).
     pub async fn store_ready(&self) -> Result<()> {
-        Ok(self.store.ping().await?)
+        Ok(self.store.ping(&keys::probe()).await?)
     }
 
     pub fn store_kind(&self) -> &'static str {

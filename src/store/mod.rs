@@ -248,9 +248,10 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the history of changes before `revision`.
     async fn compact(&self, revision: Revision) -> Result<()>;
 
-    /// Checks that the store answers a consistent read.
-    async fn ping(&self) -> Result<()> {
-        self.range(b"\0cflux-ping").await.map(|_| ())
+    /// Checks that the store answers a consistent read, of `probe`: a key
+    /// the caller may read (an etcd user may be allowed one prefix only).
+    async fn ping(&self, probe: &[u8]) -> Result<()> {
+        self.range(probe).await.map(|_| ())
     }
 }
 

@@ -14,6 +14,7 @@ mod failures;
 mod faults;
 mod first_hour;
 mod generated;
+mod hostile;
 mod openapi;
 mod original_client;
 mod security;

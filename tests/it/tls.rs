@@ -264,6 +264,8 @@ async fn etcd_with_authentication_is_used_as_a_user_with_a_role() {
     let good = user("cflux-password");
     let m = Manager::start(config_for(good.clone()), store(&good).await.unwrap()).await;
     works(&m).await;
+    // Ready with the least-privilege role: its probe stays under /cflux/.
+    m.get("/readyz").await.expect(200);
     // Still working after a pause longer than the tokens' TTL.
     tokio::time::sleep(Duration::from_secs(4)).await;
     m.get("/clusters/prod").await.expect(200);

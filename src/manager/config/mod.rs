@@ -175,6 +175,11 @@ pub struct ServeConfig {
     pub tokens: Option<std::sync::Arc<Tokens>>,
     /// `None`: plain HTTP.
     pub tls: Option<KeyPair>,
+    /// How long a request's body may take to arrive, in all.
+    pub body_timeout: Duration,
+    /// The files holding secrets (token file, etcd password file, private
+    /// keys), checked for loose modes at start.
+    pub secret_files: Vec<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -193,6 +198,8 @@ impl Default for ServeConfig {
             max_connections: 20_000,
             tokens: None,
             tls: None,
+            secret_files: Vec::new(),
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -213,6 +220,16 @@ impl ServeArgs {
             None => ServeArgs::default(),
         };
         let args = self.over(file);
+        let secret_files: Vec<PathBuf> = [
+            &args.token_file,
+            &args.etcd_password_file,
+            &args.tls_key,
+            &args.etcd_key,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
         let d = ServeConfig::default();
         let etcd: Vec<String> = args
             .etcd
@@ -277,6 +294,8 @@ impl ServeArgs {
         let config = ServeConfig {
             tokens: tokens.map(std::sync::Arc::new),
             tls,
+            secret_files,
+            body_timeout: d.body_timeout,
             listen: args.listen.unwrap_or(d.listen),
             advertise: args.advertise,
             store,
@@ -349,6 +368,29 @@ impl ServeConfig {
             }
         }
         Ok(())
+    }
+
+    /// The secret files that users other than the owner may read, as
+    /// warnings to log: cflux uses them anyway, but says so.
+    pub fn loose_secret_files(&self) -> Vec<String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.secret_files
+                .iter()
+                .filter_map(|path| {
+                    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+                    (mode & 0o077 != 0).then(|| {
+                        format!(
+                            "{} holds a secret but is readable by others (mode {mode:o}); chmod 600 it",
+                            path.display()
+                        )
+                    })
+                })
+                .collect()
+        }
+        #[cfg(not(unix))]
+        Vec::new()
     }
 
     /// Reads the certificate files the configuration names, so that a bad

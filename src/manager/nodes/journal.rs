@@ -85,8 +85,8 @@ impl Journal {
             }
         };
         match within {
-            true => tracing::info!(%cluster, id, %hostname, "{}", event.what()),
-            false => tracing::debug!(%cluster, id, %hostname, "{}", event.what()),
+            true => tracing::info!(?cluster, id, ?hostname, "{}", event.what()),
+            false => tracing::debug!(?cluster, id, ?hostname, "{}", event.what()),
         }
     }
 

@@ -238,7 +238,7 @@ impl Registry {
     /// Removes a node for good.
     pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
         self.end_lease(cluster, id, false).await?;
-        tracing::debug!(%cluster, id, "node deregistered");
+        tracing::debug!(?cluster, id, "node deregistered");
         Ok(())
     }
 
@@ -357,7 +357,7 @@ fn records<'a>(
         let record = match Record::decode(kv) {
             Ok(r) => r,
             Err(_) if keys::parse_node_key(&kv.key).is_none() => {
-                tracing::warn!(key = %String::from_utf8_lossy(&kv.key), "ignoring a stray key");
+                tracing::warn!(key = ?String::from_utf8_lossy(&kv.key), "ignoring a stray key");
                 continue;
             }
             Err(e) => return Err(e),

@@ -60,9 +60,10 @@ pub fn check_text(field: &str, value: &str) -> Result<()> {
             "{field}: 1 to 255 characters are needed"
         )));
     }
-    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    let bad = |c: char| c.is_control() || c.is_whitespace() || crate::wire::is_invisible(c);
+    if value.chars().any(bad) {
         return Err(Error::Invalid(format!(
-            "{field}: spaces and control characters are not allowed"
+            "{field}: spaces, control characters and invisible format characters are not allowed"
         )));
     }
     Ok(())

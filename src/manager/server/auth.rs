@@ -1,6 +1,14 @@
 //! The token check in front of every route when the manager has tokens
 //! (see [`crate::manager::auth`]); the health checks stay open for load balancers,
 //! and the API's description for clients.
+//!
+//! Without tokens the API is open to whoever can reach it, and a web page
+//! in the operator's browser can reach a manager on `127.0.0.1`. So a
+//! tokenless manager refuses what only browsers send for another site's
+//! page (`Sec-Fetch-Site: cross-site|same-site`, an `Origin` other than the
+//! `Host`), and, when it listens on loopback, any `Host` that is not a
+//! loopback name (DNS rebinding: a page's own name resolving to
+//! `127.0.0.1`). Tokens need none of this: a browser never adds them.
 
 use std::sync::Arc;
 
@@ -18,6 +26,9 @@ pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
 pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let Some(tokens) = &app.config.tokens else {
+        if let Some(why) = browser_refusal(app.config.listen.ip().is_loopback(), &request) {
+            return ApiError::new(StatusCode::FORBIDDEN, "cross_site", why).into_response();
+        }
         return next.run(request).await;
     };
     let path = request.uri().path();
@@ -46,6 +57,53 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response();
     }
     next.run(request).await
+}
+
+/// Why a request to a tokenless manager looks like another site's page.
+fn browser_refusal(loopback: bool, request: &Request) -> Option<String> {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site @ ("cross-site" | "same-site")) = text("sec-fetch-site") {
+        return Some(format!(
+            "a {site} request from a web page; a manager without tokens answers only its own pages and non-browser clients"
+        ));
+    }
+    let host = text("host");
+    if let Some(origin) = text("origin") {
+        let origin_host = origin.split_once("://").map(|(_, h)| h);
+        if origin_host.is_none() || origin_host != host {
+            return Some(format!(
+                "a request from the web page at {origin:?}; a manager without tokens answers only its own pages"
+            ));
+        }
+    }
+    if loopback
+        && let Some(host) = host
+        && !is_loopback_host(host)
+    {
+        return Some(format!(
+            "Host {host:?} on a manager listening on loopback: only localhost, 127.0.0.0/8 and ::1 are answered"
+        ));
+    }
+    None
+}
+
+/// `localhost`, a 127.0.0.0/8 address or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn unauthorized(message: &str) -> Response {

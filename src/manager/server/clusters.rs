@@ -140,6 +140,16 @@ fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
         [
             version_header(version),
             (header::CONTENT_TYPE, content_type),
+            // Stored bytes are served as stored, `text/html` included: never
+            // sniffed, never run as a page of this origin.
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox; default-src 'none'"),
+            ),
         ],
         Body::from(bytes),
     )
@@ -197,7 +207,7 @@ pub async fn write(
             // Parked polls here answer now, not when the store's watch
             // echoes the write back.
             app.hub.announce(doc, revision);
-            tracing::debug!(cluster = %args.cluster, version, "metadata written");
+            tracing::debug!(cluster = ?args.cluster, version, "metadata written");
             Ok((
                 StatusCode::OK,
                 [version_header(version)],
@@ -358,7 +368,7 @@ pub async fn delete(
     }
     match app.meta.delete(&args.cluster).await? {
         Some(version) => {
-            tracing::info!(cluster = %args.cluster, version, force, "metadata deleted");
+            tracing::info!(cluster = ?args.cluster, version, force, "metadata deleted");
             Ok(Json(Deleted {
                 cluster: args.cluster,
                 version,

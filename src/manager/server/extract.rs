@@ -60,7 +60,7 @@ pub struct ClusterPath {
     #[param(
         min_length = 1,
         max_length = 128,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]+$"
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+$"
     )]
     cluster: String,
 }

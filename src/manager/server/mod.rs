@@ -8,8 +8,10 @@
 
 mod auth;
 mod clusters;
+mod deadline;
 mod error;
 mod extract;
+mod files;
 mod health;
 mod listen;
 mod nodes;
@@ -44,8 +46,9 @@ use crate::store::{Deadline, SharedStore};
 const GRACE: Duration = Duration::from_secs(3);
 /// How often the TLS certificate's files are checked for a renewal.
 const CERT_CHECK: Duration = Duration::from_secs(10);
-/// Largest registration body.
-const MAX_REGISTER_BYTES: usize = 64 * 1024;
+/// Largest registration body: a record with every field at its longest
+/// is about 2.5 KiB, so a registration cannot store much more.
+const MAX_REGISTER_BYTES: usize = 8 * 1024;
 
 /// What every handler can reach.
 pub struct App {
@@ -119,6 +122,10 @@ pub fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
+            deadline::read_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
             auth::check,
         ))
         .layer(axum::middleware::from_fn(server_timing))
@@ -190,7 +197,7 @@ pub async fn serve(
         "cflux manager started"
     );
 
-    let max_connections = app.config.max_connections;
+    let max_connections = files::connection_cap(app.config.max_connections);
     let server = tokio::spawn(listen::run(
         listener,
         router(app),

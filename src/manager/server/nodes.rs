@@ -25,7 +25,7 @@ use crate::wire::{Node, NodeList, Registration};
     responses(
         (status = 201, description = "Registered", body = Node),
         (status = 400, description = "Bad path or body", body = ErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 413, description = "Body over 8 KiB", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn register(

@@ -101,12 +101,57 @@ fn db_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("embedded store: {e}"))
 }
 
+/// The data folder, created readable by this user only (0700); an
+/// existing one is left as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// The store file, readable by this user only (0600), never through a
+/// symlink: a link there (dangling or not) is refused rather than followed.
+fn create_private_file(path: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => anyhow::bail!(
+            "{} is a symlink; the store file is not opened through one",
+            path.display()
+        ),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("cannot use {}: {e}", path.display()),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+        // A file made before this rule, under a looser umask.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| anyhow::anyhow!("cannot restrict {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 impl EmbeddedStore {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path, deadline: Deadline) -> anyhow::Result<EmbeddedStore> {
-        std::fs::create_dir_all(dir)
+        create_private_dir(dir)
             .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
         let path = dir.join("cflux.redb");
+        create_private_file(&path)?;
         let db = Database::create(&path)
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
         let state = load(&db)?;
@@ -231,7 +276,7 @@ impl Store for EmbeddedStore {
         Ok(())
     }
 
-    async fn ping(&self) -> Result<()> {
+    async fn ping(&self, _probe: &[u8]) -> Result<()> {
         self.blocking("embedded ping", |s| {
             s.db.begin_read().map_err(db_err)?;
             Ok(())

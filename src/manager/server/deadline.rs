@@ -1,0 +1,58 @@
+//! A total deadline on reading a request body. Header reads have one in
+//! `server::listen`; without this, a client sending its body a byte every
+//! few seconds would hold a connection (and, at `--max-connections`, the
+//! whole manager) as long as it liked. Bodies are read in full here, within
+//! [`crate::manager::config::ServeConfig::body_timeout`], and handed to the
+//! handlers from memory; a body that does not arrive in time gets 408 and
+//! its connection is closed. Bodies are small (8 KiB for a registration,
+//! `--max-meta-bytes` for metadata), so holding one in memory costs what
+//! the handler would have spent anyway.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{App, MAX_REGISTER_BYTES};
+use crate::manager::server::error::ApiError;
+
+pub async fn read_body(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    // The largest body any route takes; each route's own limit still applies.
+    let limit = (app.config.max_meta_bytes as usize).max(MAX_REGISTER_BYTES);
+    let within = app.config.body_timeout;
+    match tokio::time::timeout(within, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            match too_large {
+                true => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body exceeds {limit} bytes"),
+                ),
+                false => ApiError::bad_request(format!("cannot read the body: {e}")),
+            }
+            .into_response()
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!("the request body did not arrive within {within:?}"),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
+}

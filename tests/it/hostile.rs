@@ -1,0 +1,276 @@
+//! A manager facing hostile clients and careless set-ups: slow bodies lose
+//! their connection, names cannot forge log lines, state files are private,
+//! and web pages cannot drive a manager without tokens.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use cflux::manager::config::ServeArgs;
+use cflux::store::Deadline;
+use cflux::store::embedded::EmbeddedStore;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Manager, TestStore};
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_store_is_private_and_never_opened_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new/data");
+    let store = EmbeddedStore::open(&data, Deadline(Duration::from_secs(2))).unwrap();
+    drop(store);
+    assert_eq!(mode(&data), 0o700, "the folder");
+    assert_eq!(mode(&data.join("cflux.redb")), 0o600, "the file");
+
+    // A dangling link where the file goes: refused, and its target not made.
+    let linked = dir.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    let target = dir.path().join("elsewhere.redb");
+    std::os::unix::fs::symlink(&target, linked.join("cflux.redb")).unwrap();
+    let err = EmbeddedStore::open(&linked, Deadline(Duration::from_secs(2)))
+        .err()
+        .expect("a symlinked store file is refused");
+    assert!(err.to_string().contains("symlink"), "{err}");
+    assert!(!target.exists(), "nothing is created through the link");
+}
+
+#[test]
+fn secret_files_readable_by_others_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, "admin a-long-enough-admin-token\n").unwrap();
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = ServeArgs {
+        token_file: Some(tokens.clone()),
+        ..ServeArgs::default()
+    };
+    let warnings = args.resolve().unwrap().loose_secret_files();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("chmod 600"), "{warnings:?}");
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let args = ServeArgs {
+        token_file: Some(tokens),
+        ..ServeArgs::default()
+    };
+    assert!(args.resolve().unwrap().loose_secret_files().is_empty());
+}
+
+/// A body sent a byte at a time loses its connection at the deadline, with
+/// 408, while other clients are served.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_body_loses_its_connection() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.body_timeout = Duration::from_secs(1);
+    let m = Manager::start(config, t.store.clone()).await;
+    let mut slow = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    let head = format!(
+        "POST /nodes/prod HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n{{",
+        m.addr
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let dripping = async {
+        // One more byte every 300 ms: never idle, never done.
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if slow.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = dripping => {}
+        _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+    }
+    // Meanwhile the manager answers others.
+    m.get("/healthz").await.expect(200);
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+/// Names cannot hide characters that forge a log line or pass for another
+/// name, and the log quotes what clients sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_cannot_forge_log_lines() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    // U+2028 (line separator), U+202E (bidi override), U+200B, U+FEFF.
+    for bad in ["a%E2%80%A8b", "a%E2%80%AEb", "a%E2%80%8Bb", "%EF%BB%BFa"] {
+        m.get(&format!("/nodes/{bad}"))
+            .await
+            .expect_error(400, "bad_request");
+        let body = format!(r#"{{"hostname":"h{}x","ip":"127.0.0.1"}}"#, urlish(bad));
+        m.post("/nodes/prod", body)
+            .await
+            .expect_error(400, "bad_request");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .env_remove("CFLUX_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::support::http();
+    crate::support::eventually(Duration::from_secs(10), "cflux serve", async || {
+        client.get(format!("{base}/readyz")).send().await.is_ok()
+    })
+    .await;
+    let r = client
+        .post(format!("{base}/nodes/a%20id%3D1034"))
+        .body(r#"{"hostname":"h1","ip":"127.0.0.1"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    crate::support::sigterm(child.id().unwrap());
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let joined = log.lines().find(|l| l.contains("node joined")).expect(&log);
+    assert!(
+        joined.contains(r#"cluster="a id=1034""#),
+        "quoted: {joined}"
+    );
+}
+
+/// The raw characters of a percent-encoded sample, for a JSON body.
+fn urlish(encoded: &str) -> String {
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
+/// A web page the operator visits cannot drive a manager without tokens:
+/// what only browsers send for another site is refused, and a rebinding
+/// page's own Host is not answered on loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_pages_cannot_drive_a_manager_without_tokens() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let client = crate::support::http();
+    let url = m.url("/nodes/prod");
+    let body = r#"{"hostname":"h1","ip":"127.0.0.1"}"#;
+    let post = |header: &'static str, value: String| {
+        client.post(&url).header(header, value).body(body).send()
+    };
+    let refused = [
+        post("origin", "http://evil.example".into()).await.unwrap(),
+        post("sec-fetch-site", "cross-site".into()).await.unwrap(),
+        post("host", "evil.example".into()).await.unwrap(),
+    ];
+    for r in refused {
+        assert_eq!(r.status(), 403);
+        let text = r.text().await.unwrap();
+        assert!(text.contains("cross_site"), "{text}");
+    }
+    assert!(
+        m.get("/nodes/prod")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing registered"
+    );
+    // Its own origin, and clients that are no browser, are served.
+    let own = post("origin", format!("http://{}", m.addr)).await.unwrap();
+    assert_eq!(own.status(), 201);
+    let local = post("host", format!("localhost:{}", m.addr.port()))
+        .await
+        .unwrap();
+    assert_eq!(local.status(), 201);
+    // A stored page comes back as data, never as a page to run.
+    let r = client
+        .post(m.url("/clusters/prod/versions/0"))
+        .header("content-type", "text/html")
+        .body("<script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let read = m.get("/clusters/prod").await;
+    assert_eq!(
+        read.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert!(
+        read.header("content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
+}
+
+/// `--max-connections` beyond the open-file limit is lowered to what fits,
+/// saying so, rather than leaving clients hanging.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_connections_fit_the_open_file_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let script = format!(
+        "ulimit -n 600 && exec {} serve --listen 127.0.0.1:{port} --data-dir {} --max-connections 5000",
+        env!("CARGO_BIN_EXE_cflux"),
+        dir.path().join("data").display()
+    );
+    let child = tokio::process::Command::new("sh")
+        .args(["-c", &script])
+        .env("CFLUX_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = crate::support::http();
+    crate::support::eventually(Duration::from_secs(10), "cflux serve", async || {
+        client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok()
+    })
+    .await;
+    crate::support::sigterm(child.id().unwrap());
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("serving at most 344"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_cannot_store_much() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let padding = " ".repeat(9 * 1024);
+    let body = format!(r#"{{"hostname":"h1","ip":"127.0.0.1"{padding}}}"#);
+    m.post("/nodes/prod", body)
+        .await
+        .expect_error(413, "payload_too_large");
+    assert!(
+        m.get("/nodes/prod")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
