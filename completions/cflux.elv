@@ -327,6 +327,8 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --history 'Metadata versions kept per cluster [default: 10]'
             cand --store-timeout 'Deadline of every store call; past it requests answer 503 [default: 3s]'
             cand --max-connections 'Open connections served at once; beyond it new ones get 503 [default: 20000]'
+            cand --client-rate 'Registrations and metadata writes a second per client address, in bursts of ten times that; beyond it 429 (0: no limit) [default: 50]'
+            cand --max-cluster-nodes 'Nodes one cluster may have; registrations beyond it get 429 (0: no limit) [default: 25000]'
             cand --token-file 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it'
             cand --tls-cert 'Serve HTTPS with this certificate chain (PEM); needs --tls-key'
             cand --tls-key 'Private key of --tls-cert (PEM)'

@@ -16,6 +16,9 @@ pub enum Error {
     /// A body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// A quota is used up (a cluster's node cap); retrying much later may work.
+    #[error("{0}")]
+    Quota(String),
     /// The store did not answer (in time); retrying later may work.
     #[error("{0}")]
     Unavailable(String),

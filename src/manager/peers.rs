@@ -180,11 +180,20 @@ pub async fn run_membership(
             _ = tokio::time::sleep(if lease.is_some() { beat } else { retry }) => {}
         }
     }
-    if let Some(l) = lease {
-        match store.revoke(l).await {
+    match lease {
+        // An unreachable store would only make shutdown wait out its
+        // deadline; the lease lapses on its own within the TTL.
+        Some(_) if failing => {
+            tracing::info!(
+                id,
+                "not deregistering: the store is unreachable; the record lapses with its lease"
+            )
+        }
+        Some(l) => match store.revoke(l).await {
             Ok(_) => tracing::info!(id, "manager deregistered"),
             Err(e) => tracing::warn!("cannot deregister this manager: {e}"),
-        }
+        },
+        None => {}
     }
 }
 

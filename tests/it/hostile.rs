@@ -274,3 +274,75 @@ async fn a_registration_cannot_store_much() {
             .is_empty()
     );
 }
+
+/// One client cannot flood a cluster: its registrations and writes are
+/// limited to its allowance, and a cluster to its node cap, with 429 and
+/// Retry-After; other clients are served meanwhile.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_cannot_flood_a_cluster() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.client_rate = 5; // bursts of 50
+    config.max_cluster_nodes = 30;
+    let m = Manager::start(config, t.store.clone()).await;
+    let body = |i: usize| format!(r#"{{"hostname":"h{i}","ip":"127.0.0.1"}}"#);
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let r = m.post("/nodes/flood", body(i)).await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            assert_eq!(
+                r.header("retry-after").as_deref(),
+                Some("60"),
+                "the cap frees slowly"
+            );
+            assert!(r.text().contains("--max-cluster-nodes"), "{}", r.text());
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        30,
+        "{statuses:?}"
+    );
+    // Another cluster still takes nodes, until this client's burst is spent.
+    let mut limited = None;
+    for i in 0..40 {
+        let r = m.post("/nodes/other", body(i)).await;
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 201);
+    }
+    let r = limited.expect("the client's allowance runs out");
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(r.text().contains("--client-rate"), "{}", r.text());
+    // Reads are not limited.
+    m.get("/nodes/flood").await.expect(200);
+}
+
+/// Headers over the documented 64 KiB are refused however they arrive,
+/// with the API's JSON error body.
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_headers_sent_in_one_burst_are_refused() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let mut conn = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    let big = "x".repeat(20 * 1024);
+    let mut request = format!("GET /nodes HTTP/1.1\r\nHost: {}\r\n", m.addr);
+    for i in 0..5 {
+        request.push_str(&format!("X-Pad-{i}: {big}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.starts_with("HTTP/1.1 431"),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    assert!(text.contains("headers_too_large"), "a JSON body: {text}");
+}

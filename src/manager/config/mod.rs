@@ -83,6 +83,14 @@ pub struct ServeArgs {
     /// Open connections served at once; beyond it new ones get 503 [default: 20000]
     #[arg(long, env = "CFLUX_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Registrations and metadata writes a second per client address, in
+    /// bursts of ten times that; beyond it 429 (0: no limit) [default: 50]
+    #[arg(long, env = "CFLUX_CLIENT_RATE", value_name = "N")]
+    pub client_rate: Option<u32>,
+    /// Nodes one cluster may have; registrations beyond it get 429 (0: no
+    /// limit) [default: 25000]
+    #[arg(long, env = "CFLUX_MAX_CLUSTER_NODES", value_name = "N")]
+    pub max_cluster_nodes: Option<u64>,
     /// Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read,
     /// node, admin); without tokens the API is open to anyone who can reach it
     #[arg(long, env = "CFLUX_TOKEN_FILE", value_name = "FILE")]
@@ -171,6 +179,10 @@ pub struct ServeConfig {
     pub history: u64,
     pub store_timeout: Duration,
     pub max_connections: usize,
+    /// Changes a second per client address; 0: no limit.
+    pub client_rate: u32,
+    /// Nodes per cluster; 0: no limit.
+    pub max_cluster_nodes: u64,
     /// `None`: the API is open.
     pub tokens: Option<std::sync::Arc<Tokens>>,
     /// `None`: plain HTTP.
@@ -196,6 +208,8 @@ impl Default for ServeConfig {
             history: 10,
             store_timeout: Duration::from_secs(3),
             max_connections: 20_000,
+            client_rate: 50,
+            max_cluster_nodes: 25_000,
             tokens: None,
             tls: None,
             secret_files: Vec::new(),
@@ -307,6 +321,8 @@ impl ServeArgs {
             history: args.history.unwrap_or(d.history),
             store_timeout: args.store_timeout.unwrap_or(d.store_timeout),
             max_connections: args.max_connections.unwrap_or(d.max_connections),
+            client_rate: args.client_rate.unwrap_or(d.client_rate),
+            max_cluster_nodes: args.max_cluster_nodes.unwrap_or(d.max_cluster_nodes),
         };
         config.validate()?;
         Ok(config)

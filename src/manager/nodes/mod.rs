@@ -55,6 +55,12 @@ pub struct Registry {
     leases: LeasePool,
     beats: Heartbeats,
     journal: Journal,
+    /// Nodes per cluster at most (0: no cap), and this manager's count of
+    /// each cluster's nodes: read once, kept by its own registrations and
+    /// deregistrations, and re-counted by every forgetting sweep (so nodes
+    /// registered through other managers count within a sweep).
+    cap: u64,
+    counts: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl Registry {
@@ -66,12 +72,52 @@ impl Registry {
             ids: Ids::default(),
             beats: Heartbeats::default(),
             journal: Journal::default(),
+            cap: 0,
+            counts: Default::default(),
         }
+    }
+
+    /// Caps each cluster at `nodes` (0: no cap).
+    pub fn with_cluster_cap(mut self, nodes: u64) -> Registry {
+        self.cap = nodes;
+        self
+    }
+
+    /// Counts a registration into `cluster`, unless the cluster is full.
+    async fn admit(&self, cluster: &str) -> Result<()> {
+        if self.cap == 0 {
+            return Ok(());
+        }
+        let known = self.lock_counts().get(cluster).copied();
+        let stored = match known {
+            Some(n) => n,
+            None => self
+                .store
+                .range(&keys::cluster_nodes(cluster))
+                .await?
+                .0
+                .len() as u64,
+        };
+        let mut counts = self.lock_counts();
+        let n = counts.entry(cluster.to_string()).or_insert(stored);
+        if *n >= self.cap {
+            return Err(Error::Quota(format!(
+                "cluster {cluster:?} has {n} nodes, as many as --max-cluster-nodes allows; \
+                 deregister some or raise it"
+            )));
+        }
+        *n += 1;
+        Ok(())
+    }
+
+    fn lock_counts(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, u64>> {
+        self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Registers a node under a new id.
     pub async fn register(&self, cluster: &str, reg: NodeSpec) -> Result<Node> {
         reg.validate()?;
+        self.admit(cluster).await?;
         let id = self.ids.next(self.store.as_ref()).await?;
         let (lease, sent) = self.leases.take().await?;
         let ttl = held_ttl(&lease);
@@ -210,14 +256,27 @@ impl Registry {
     /// Runs [`Registry::flush`] every [`FLUSH_EVERY`] until `shutdown`, and
     /// once more then.
     pub async fn run_flusher(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut failing = false;
         loop {
             let stopping = tokio::select! {
                 _ = shutdown.cancelled() => true,
                 _ = tokio::time::sleep(FLUSH_EVERY) => false,
             };
-            if let Err(e) = self.flush().await {
-                tracing::warn!("writing last-seen times failed: {e}");
+            // At shutdown with the store away, a last try would only wait
+            // out its deadline: last-seen times trail by a second anyway.
+            if stopping && failing {
+                self.journal.roll(true);
+                return;
             }
+            failing = match self.flush().await {
+                Ok(_) => false,
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!("writing last-seen times failed: {e}");
+                    }
+                    true
+                }
+            };
             self.journal.roll(stopping);
             if stopping {
                 return;
@@ -238,6 +297,9 @@ impl Registry {
     /// Removes a node for good.
     pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
         self.end_lease(cluster, id, false).await?;
+        if let Some(n) = self.lock_counts().get_mut(cluster) {
+            *n = n.saturating_sub(1);
+        }
         tracing::debug!(?cluster, id, "node deregistered");
         Ok(())
     }
@@ -310,8 +372,10 @@ impl Registry {
         let ((kvs, _), live) = tokio::try_join!(self.store.range(&prefix), self.store.leases())?;
         let now = now_ms();
         let mut forgotten = 0;
+        let mut counts: std::collections::HashMap<String, u64> = Default::default();
         for (kv, r, alive) in records(&kvs, &live)? {
             if alive || !self.forgotten(&r, now) {
+                *counts.entry(r.cluster.clone()).or_default() += 1;
                 continue;
             }
             // Only if nobody revived it meanwhile.
@@ -325,6 +389,7 @@ impl Registry {
                 forgotten += 1;
             }
         }
+        *self.lock_counts() = counts;
         Ok(forgotten)
     }
 

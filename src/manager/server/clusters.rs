@@ -174,6 +174,7 @@ fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
             content_type = "*/*", body = StoredBody,
             headers(("version" = u64, description = "The newest version (0: none)"))),
         (status = 413, description = "Over the manager's --max-meta-bytes", body = ErrorBody),
+        (status = 429, description = "Over the client's allowance (--client-rate); see Retry-After", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn write(

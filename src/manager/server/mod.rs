@@ -8,14 +8,15 @@
 
 mod auth;
 mod clusters;
-mod deadline;
 mod error;
 mod extract;
 mod files;
 mod health;
+mod limits;
 mod listen;
 mod nodes;
 pub mod openapi;
+mod quota;
 mod trim;
 
 use std::future::Future;
@@ -57,6 +58,8 @@ pub struct App {
     pub hub: Arc<Hub>,
     pub managers: Managers,
     pub config: ServeConfig,
+    /// Each client's allowance of changes a second; `None`: no limit.
+    pub limiter: Option<quota::Limiter>,
     /// Fires when the manager shuts down; parked polls answer at once.
     pub shutdown: CancellationToken,
 }
@@ -64,11 +67,10 @@ pub struct App {
 impl App {
     pub fn new(config: ServeConfig, store: SharedStore) -> Arc<App> {
         Arc::new(App {
-            registry: Arc::new(Registry::new(
-                store.clone(),
-                config.node_ttl,
-                config.forget_after,
-            )),
+            registry: Arc::new(
+                Registry::new(store.clone(), config.node_ttl, config.forget_after)
+                    .with_cluster_cap(config.max_cluster_nodes),
+            ),
             meta: Metadata::new(
                 store.clone(),
                 config.history,
@@ -76,6 +78,7 @@ impl App {
             ),
             hub: Hub::new(store.clone()),
             managers: Managers::new(store),
+            limiter: quota::Limiter::new(config.client_rate),
             config,
             shutdown: CancellationToken::new(),
         })
@@ -122,12 +125,17 @@ pub fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            deadline::read_body,
+            limits::read_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            quota::check,
         ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::check,
         ))
+        .layer(axum::middleware::from_fn(limits::header_size))
         .layer(axum::middleware::from_fn(server_timing))
         .with_state(app)
 }

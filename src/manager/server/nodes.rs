@@ -26,6 +26,7 @@ use crate::wire::{Node, NodeList, Registration};
         (status = 201, description = "Registered", body = Node),
         (status = 400, description = "Bad path or body", body = ErrorBody),
         (status = 413, description = "Body over 8 KiB", body = ErrorBody),
+        (status = 429, description = "Over the client's allowance (--client-rate) or the cluster's node cap (--max-cluster-nodes); see Retry-After", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn register(

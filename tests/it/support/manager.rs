@@ -23,6 +23,9 @@ pub fn test_config() -> ServeConfig {
         default_wait: Duration::from_secs(5),
         max_wait: Duration::from_secs(30),
         store_timeout: Duration::from_secs(2),
+        // Tests drive managers from one address far faster than any node;
+        // tests/it/hostile.rs turns the limit on where it is the subject.
+        client_rate: 0,
         ..ServeConfig::default()
     }
 }

@@ -1,4 +1,10 @@
-//! A total deadline on reading a request body. Header reads have one in
+//! Limits hyper does not hold on its own.
+//!
+//! **Header size.** hyper stops reading headers at `MAX_HEADER_BYTES` only
+//! when they arrive in pieces; sent in one burst, larger ones parse. They
+//! are measured here too, and refused with 431 and a JSON body.
+//!
+//! **Body deadline.** A total deadline on reading a request body. Header reads have one in
 //! `server::listen`; without this, a client sending its body a byte every
 //! few seconds would hold a connection (and, at `--max-connections`, the
 //! whole manager) as long as it liked. Bodies are read in full here, within
@@ -16,8 +22,31 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::listen::MAX_HEADER_BYTES;
 use super::{App, MAX_REGISTER_BYTES};
 use crate::manager::server::error::ApiError;
+
+/// 431 for a request line and headers over [`MAX_HEADER_BYTES`].
+pub async fn header_size(request: Request, next: Next) -> Response {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if line + headers > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request line and headers take {} bytes; at most {MAX_HEADER_BYTES} are read",
+                line + headers
+            ),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
 
 pub async fn read_body(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
