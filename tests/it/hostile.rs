@@ -346,3 +346,50 @@ async fn oversized_headers_sent_in_one_burst_are_refused() {
     );
     assert!(text.contains("headers_too_large"), "a JSON body: {text}");
 }
+
+/// A client that asks for answers and never reads them loses its
+/// connection (and frees its slot) once writing to it stalls.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_reads_loses_its_connection() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.body_timeout = Duration::from_secs(1);
+    // One for the fixture's own pooled connection, one for the greedy client.
+    config.max_connections = 2;
+    let m = Manager::start(config, t.store.clone()).await;
+    m.post("/clusters/big/versions/0", vec![b'x'; 1_000_000])
+        .await
+        .expect(200);
+    let mut greedy = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    let one = format!("GET /clusters/big HTTP/1.1\r\nHost: {}\r\n\r\n", m.addr);
+    greedy.write_all(one.repeat(40).as_bytes()).await.unwrap();
+    let mut first = [0u8; 12];
+    greedy.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200", "it is served, then stops reading");
+    // Its connection holds the last slot: others get 503 until it is closed.
+    let started = Instant::now();
+    crate::support::eventually(
+        Duration::from_secs(10),
+        "the slot to be freed",
+        async || {
+            let ok = reqwest::get(m.url("/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == 200);
+            if !ok {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            ok
+        },
+    )
+    .await;
+    let held = started.elapsed();
+    assert!(
+        held >= Duration::from_millis(500),
+        "it held the slot first: {held:?}"
+    );
+    assert!(
+        held < Duration::from_secs(6),
+        "freed by the stall, not another timeout: {held:?}"
+    );
+    drop(greedy);
+}

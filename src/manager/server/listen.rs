@@ -46,6 +46,7 @@ pub async fn run(
     router: Router,
     tls: Option<Arc<rustls::ServerConfig>>,
     max_connections: usize,
+    write_stall: Duration,
     stop: CancellationToken,
     grace: Duration,
 ) -> bool {
@@ -95,6 +96,7 @@ pub async fn run(
         };
         let (router, builder, watcher) = (router.clone(), builder.clone(), graceful.watcher());
         let (tls, stop) = (tls.clone(), stop.clone());
+        let stream = super::stall::WriteDeadline::new(stream, write_stall);
         tokio::spawn(async move {
             // A client that goes away, stalls its handshake or breaks the
             // protocol ends only its own connection.

@@ -17,6 +17,7 @@ mod listen;
 mod nodes;
 pub mod openapi;
 mod quota;
+mod stall;
 mod trim;
 
 use std::future::Future;
@@ -206,11 +207,14 @@ pub async fn serve(
     );
 
     let max_connections = files::connection_cap(app.config.max_connections);
+    // Answers get as long to stall as bodies get to arrive.
+    let write_stall = app.config.body_timeout;
     let server = tokio::spawn(listen::run(
         listener,
         router(app),
         tls,
         max_connections,
+        write_stall,
         cancel.clone(),
         GRACE,
     ));
