@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -18,7 +17,9 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::App;
 use super::error::ApiError;
-use super::extract::{ClusterPath, PathArgs, VersionPath, WritePath, body};
+use super::extract::{
+    ClusterPath, PathArgs, VersionPath, WritePath, body, force, park_empty, wait_param,
+};
 use crate::manager::hub::Waited;
 use crate::manager::meta::{Version, WriteOutcome};
 use crate::wire::ErrorBody;
@@ -98,25 +99,6 @@ pub struct WaitQuery {
 pub enum Empty {
     Park,
     Answer,
-}
-
-/// `?empty=park|answer`: whether a poll ahead of an empty cluster parks.
-fn park_empty(query: Option<&str>) -> Result<bool, ApiError> {
-    let mut park = true;
-    for (k, v) in form_pairs(query.unwrap_or("")) {
-        if k == "empty" {
-            park = match v.as_str() {
-                "park" => true,
-                "answer" => false,
-                other => {
-                    return Err(ApiError::bad_request(format!(
-                        "empty: {other:?} is not park or answer"
-                    )));
-                }
-            };
-        }
-    }
-    Ok(park)
 }
 
 fn version_header(version: u64) -> (header::HeaderName, HeaderValue) {
@@ -223,44 +205,6 @@ pub async fn write(
     }
 }
 
-/// `?wait=DUR` (`30s`, `1m`, or plain seconds).
-fn wait_param(app: &App, query: Option<&str>) -> Result<Duration, ApiError> {
-    let mut wait = app.config.default_wait;
-    for (k, v) in form_pairs(query.unwrap_or("")) {
-        if k == "wait" {
-            wait = match v.parse::<u64>() {
-                Ok(secs) => Duration::from_secs(secs),
-                // Longer than any duration: the longest wait allowed.
-                Err(_) if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() => Duration::MAX,
-                Err(_) => match humantime::parse_duration(v.trim()) {
-                    Ok(d) => d,
-                    Err(humantime::DurationError::NumberOverflow) => Duration::MAX,
-                    Err(e) => {
-                        return Err(ApiError::bad_request(format!(
-                            "wait: {v:?} is not a duration like 30, 15s, 500ms or 1h30m: {e}"
-                        )));
-                    }
-                },
-            };
-        }
-    }
-    let wait = wait.min(app.config.max_wait);
-    let jitter_ms = fastrand::u64(0..=crate::wire::max_poll_jitter(wait).as_millis() as u64);
-    Ok(wait + Duration::from_millis(jitter_ms))
-}
-
-fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        (decode(k), decode(v))
-    })
-}
-
 /// The long poll: answers at once when the stored version differs from the
 /// one asked about, otherwise when the next version is stored, or `204`
 /// after the wait. A poll ahead of a cluster with nothing stored parks
@@ -281,7 +225,11 @@ pub async fn read(
     args: PathArgs,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let wait = wait_param(&app, query.as_deref())?;
+    let wait = wait_param(
+        query.as_deref(),
+        app.config.default_wait,
+        app.config.max_wait,
+    )?;
     let park = park_empty(query.as_deref())?;
     let waited = app
         .hub
@@ -377,33 +325,6 @@ pub async fn delete(
         }
         None => Err(no_metadata()),
     }
-}
-
-/// `force`, `force=true`, `force=false` (and `1`/`0`); nothing else.
-fn force(query: Option<&str>) -> Result<bool, ApiError> {
-    let mut force = false;
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, "true"));
-        force = match (name, value) {
-            ("force", "true" | "1" | "") => true,
-            ("force", "false" | "0") => false,
-            ("force", other) => {
-                return Err(ApiError::bad_request(format!(
-                    "force={other}: give force=true or force=false"
-                )));
-            }
-            (other, _) => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown query parameter {other:?}: only force is known"
-                )));
-            }
-        };
-    }
-    Ok(force)
 }
 
 /// The newest metadata of a cluster.

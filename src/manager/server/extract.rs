@@ -1,5 +1,7 @@
-//! Request parsing shared by the handlers: path parameters and bodies, each
-//! failing with a JSON [`ApiError`].
+//! Request parsing shared by the handlers: path parameters, queries and
+//! bodies, each failing with a JSON [`ApiError`].
+
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -118,4 +120,95 @@ pub fn number(what: &str, value: &str) -> Result<u64, ApiError> {
 /// Maps a body-reading failure (too large, broken connection) to JSON.
 pub fn body(result: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     result.map_err(|e| ApiError::rejection(e.status(), e.body_text()))
+}
+
+// Queries, form-encoded (`+` is a space).
+
+/// `?empty=park|answer`: whether a poll ahead of an empty cluster parks.
+pub fn park_empty(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut park = true;
+    for (k, v) in form_pairs(query.unwrap_or("")) {
+        if k == "empty" {
+            park = match v.as_str() {
+                "park" => true,
+                "answer" => false,
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "empty: {other:?} is not park or answer"
+                    )));
+                }
+            };
+        }
+    }
+    Ok(park)
+}
+
+/// `force`, `force=true`, `force=false` (and `1`/`0`); nothing else.
+pub fn force(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut force = false;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, "true"));
+        force = match (name, value) {
+            ("force", "true" | "1" | "") => true,
+            ("force", "false" | "0") => false,
+            ("force", other) => {
+                return Err(ApiError::bad_request(format!(
+                    "force={other}: give force=true or force=false"
+                )));
+            }
+            (other, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown query parameter {other:?}: only force is known"
+                )));
+            }
+        };
+    }
+    Ok(force)
+}
+
+/// `?wait=DUR` (`30s`, `1m`, or plain seconds), at most `max`, plus the
+/// jitter of [`crate::wire::max_poll_jitter`]; `default` when not given.
+pub fn wait_param(
+    query: Option<&str>,
+    default: Duration,
+    max: Duration,
+) -> Result<Duration, ApiError> {
+    let mut wait = default;
+    for (k, v) in form_pairs(query.unwrap_or("")) {
+        if k == "wait" {
+            wait = match v.parse::<u64>() {
+                Ok(secs) => Duration::from_secs(secs),
+                // Longer than any duration: the longest wait allowed.
+                Err(_) if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() => Duration::MAX,
+                Err(_) => match humantime::parse_duration(v.trim()) {
+                    Ok(d) => d,
+                    Err(humantime::DurationError::NumberOverflow) => Duration::MAX,
+                    Err(e) => {
+                        return Err(ApiError::bad_request(format!(
+                            "wait: {v:?} is not a duration like 30, 15s, 500ms or 1h30m: {e}"
+                        )));
+                    }
+                },
+            };
+        }
+    }
+    let wait = wait.min(max);
+    let jitter_ms = fastrand::u64(0..=crate::wire::max_poll_jitter(wait).as_millis() as u64);
+    Ok(wait + Duration::from_millis(jitter_ms))
+}
+
+fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        (decode(k), decode(v))
+    })
 }
