@@ -225,7 +225,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-meta-bytes -d 
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l history -d 'Metadata versions kept per cluster [default: 10]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l store-timeout -d 'Deadline of every store call; past it requests answer 503 [default: 3s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-connections -d 'Open connections served at once; beyond it new ones get 503 [default: 20000]' -r
-complete -c cflux -n "__fish_cflux_using_subcommand serve" -l client-rate -d 'Registrations and metadata writes a second per client address, in bursts of ten times that; beyond it 429 (0: no limit) [default: 50]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l body-timeout -d 'How long a request body may take to arrive in all, and an answer may stall while written; past it 408 or a closed connection [default: 10s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l client-rate -d 'Registrations and metadata writes a second per client address, in bursts of ten times that; beyond it 429 (0: no limit) [default: 200]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-cluster-nodes -d 'Nodes one cluster may have; registrations beyond it get 429 (0: no limit) [default: 25000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM); needs --tls-key' -r -F

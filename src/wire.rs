@@ -68,16 +68,31 @@ pub fn encode_cluster(name: &str) -> String {
     utf8_percent_encode(name, UNRESERVED).to_string()
 }
 
-/// A path segment back to the cluster name; `None` if it is not UTF-8.
-/// A `+` is a space: the 2016 client escapes names with Go's
-/// `url.QueryEscape`, which writes a space as `+` and a plus as `%2B`, and
-/// [`encode_cluster`] writes a plus as `%2B` too, so no client sends a
-/// literal plus it means as a plus.
+/// A path segment back to the cluster name; `None` if it is not UTF-8. A
+/// `+` is a plus.
 pub fn decode_cluster(segment: &str) -> Option<String> {
-    percent_decode_str(&segment.replace('+', " "))
+    percent_decode_str(segment)
         .decode_utf8()
         .ok()
         .map(|s| s.into_owned())
+}
+
+/// Whether a `+` in the cluster segment of this request is a space. The
+/// 2016 client escapes names with Go's `url.QueryEscape` (a space as `+`,
+/// a plus as `%2B`) for node lists and metadata, but sends them unescaped
+/// when it registers, heartbeats and leaves: there a `+` is the name's own.
+/// [`encode_cluster`] writes `%2B` and `%20`, so cflux's client means the
+/// same either way.
+pub fn plus_is_space(method: &str, path: &str) -> bool {
+    matches!(method, "GET" | "HEAD") || path.starts_with("/clusters/")
+}
+
+/// [`decode_cluster`] with `+` read as [`plus_is_space`] says.
+pub fn decode_cluster_of(segment: &str, method: &str, path: &str) -> Option<String> {
+    match plus_is_space(method, path) {
+        true => decode_cluster(&segment.replace('+', " ")),
+        false => decode_cluster(segment),
+    }
 }
 
 /// A duration as flags and `?wait=` give it: `15s`, `500ms`, `1h30m`.

@@ -184,7 +184,10 @@ fn from_environment(e: &clap::Error) -> Option<String> {
     };
     let long = arg.split_whitespace().next()?.strip_prefix("--")?;
     let flag = format!("--{long}");
-    let on_command_line = std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    let on_command_line = std::env::args_os().any(|a| {
+        let a = a.to_string_lossy();
+        a == flag || a.starts_with(&format!("{flag}="))
+    });
     if on_command_line {
         return None;
     }

@@ -158,7 +158,9 @@ pub fn allows(role: &Role, request: &Request<'_>) -> bool {
         ),
         // Deleting a cluster's metadata is for admins only.
         Role::Node(_) if is_metadata_delete(request) => false,
-        Role::Node(clusters) => cluster_of(request.path).is_some_and(|c| clusters.allows(&c)),
+        Role::Node(clusters) => {
+            cluster_of(request.method, request.path).is_some_and(|c| clusters.allows(&c))
+        }
     }
 }
 
@@ -172,13 +174,14 @@ fn is_metadata_delete(request: &Request<'_>) -> bool {
 }
 
 /// The cluster a `/nodes/{c}…` or `/clusters/{c}…` path names, decoded.
-fn cluster_of(path: &str) -> Option<String> {
+fn cluster_of(method: &axum::http::Method, path: &str) -> Option<String> {
     let mut parts = path.strip_prefix('/')?.split('/');
     match parts.next()? {
         "nodes" | "clusters" => {}
         _ => return None,
     }
-    crate::wire::decode_cluster(parts.next().filter(|c| !c.is_empty())?)
+    let segment = parts.next().filter(|c| !c.is_empty())?;
+    crate::wire::decode_cluster_of(segment, method.as_str(), path)
 }
 
 #[cfg(test)]

@@ -162,8 +162,9 @@ fn urlish(encoded: &str) -> String {
 }
 
 /// A web page the operator visits cannot drive a manager without tokens:
-/// what only browsers send for another site is refused, and a rebinding
-/// page's own Host is not answered on loopback.
+/// what only browsers send for another site is refused, and so is a
+/// browser's request for a name that is not the manager's (DNS rebinding).
+/// Clients that are no browser, proxies included, are served.
 #[tokio::test(flavor = "multi_thread")]
 async fn web_pages_cannot_drive_a_manager_without_tokens() {
     let t = TestStore::embedded();
@@ -171,13 +172,28 @@ async fn web_pages_cannot_drive_a_manager_without_tokens() {
     let client = crate::support::http();
     let url = m.url("/nodes/prod");
     let body = r#"{"hostname":"h1","ip":"127.0.0.1"}"#;
-    let post = |header: &'static str, value: String| {
-        client.post(&url).header(header, value).body(body).send()
+    let post = |headers: &[(&'static str, String)]| {
+        let mut request = client.post(&url).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value.clone());
+        }
+        request.send()
     };
     let refused = [
-        post("origin", "http://evil.example".into()).await.unwrap(),
-        post("sec-fetch-site", "cross-site".into()).await.unwrap(),
-        post("host", "evil.example".into()).await.unwrap(),
+        post(&[("origin", "http://evil.example".into())])
+            .await
+            .unwrap(),
+        post(&[("sec-fetch-site", "cross-site".into())])
+            .await
+            .unwrap(),
+        // Rebinding: the page's own name, same-origin as far as the browser knows.
+        post(&[
+            ("host", "evil.example:8000".into()),
+            ("sec-fetch-site", "same-origin".into()),
+            ("origin", "http://evil.example:8000".into()),
+        ])
+        .await
+        .unwrap(),
     ];
     for r in refused {
         assert_eq!(r.status(), 403);
@@ -193,13 +209,18 @@ async fn web_pages_cannot_drive_a_manager_without_tokens() {
             .is_empty(),
         "nothing registered"
     );
-    // Its own origin, and clients that are no browser, are served.
-    let own = post("origin", format!("http://{}", m.addr)).await.unwrap();
-    assert_eq!(own.status(), 201);
-    let local = post("host", format!("localhost:{}", m.addr.port()))
+    // Its own origin, and clients that are no browser, are served: a
+    // reverse proxy keeping the public Host, or localhost through a tunnel.
+    let own = post(&[("origin", format!("http://{}", m.addr))])
         .await
         .unwrap();
-    assert_eq!(local.status(), 201);
+    assert_eq!(own.status(), 201);
+    let proxied = post(&[("host", "cflux.example.org".into())]).await.unwrap();
+    assert_eq!(proxied.status(), 201);
+    let tunnel = post(&[("host", format!("localhost:{}", m.addr.port()))])
+        .await
+        .unwrap();
+    assert_eq!(tunnel.status(), 201);
     // A stored page comes back as data, never as a page to run.
     let r = client
         .post(m.url("/clusters/prod/versions/0"))

@@ -105,10 +105,18 @@ async fn a_cluster_name_with_a_space_is_one_cluster_for_that_client() {
     // The same cluster by its percent-encoded name, as cflux's client sends it.
     let read = m.get("/clusters/my%20cluster").await;
     assert_eq!(read.text(), "snapshot");
-    // And a plus sent as %2B (QueryEscape's, and cflux's) stays a plus.
-    m.post("/clusters/a%2Bb/versions/0", "plus")
-        .await
-        .expect(200);
+    // A plus in a name: sent raw to register and heartbeat, as %2B by
+    // QueryEscape for lists and metadata, it is one cluster "a+b".
+    let body = br#"{"ip":"127.0.0.1,","hostname":"influx-2","bindAddress":"127.0.0.1:8088"}"#;
+    let reg = go(&m, "POST", "/nodes/a+b", Some(body)).await;
+    assert_eq!(reg.status, 201);
+    let id = json(&reg)["id"].as_u64().unwrap();
+    let beat = go(&m, "PUT", &format!("/nodes/a+b/{id}"), Some(b"")).await;
+    assert_eq!(beat.status, 200, "the heartbeat finds the node");
+    let list = json(&go(&m, "GET", "/nodes/a%2Bb", None).await);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let write = go(&m, "POST", "/clusters/a%2Bb/versions/0", Some(b"plus")).await;
+    assert_eq!(write.status, 200);
     let clusters = m.get("/clusters").await.json();
     let names: Vec<&str> = clusters
         .as_array()

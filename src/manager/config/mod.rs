@@ -83,8 +83,13 @@ pub struct ServeArgs {
     /// Open connections served at once; beyond it new ones get 503 [default: 20000]
     #[arg(long, env = "CFLUX_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,
+    /// How long a request body may take to arrive in all, and an answer may
+    /// stall while written; past it 408 or a closed connection [default: 10s]
+    #[arg(long, env = "CFLUX_BODY_TIMEOUT", value_name = "DUR", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "file::duration")]
+    pub body_timeout: Option<Duration>,
     /// Registrations and metadata writes a second per client address, in
-    /// bursts of ten times that; beyond it 429 (0: no limit) [default: 50]
+    /// bursts of ten times that; beyond it 429 (0: no limit) [default: 200]
     #[arg(long, env = "CFLUX_CLIENT_RATE", value_name = "N")]
     pub client_rate: Option<u32>,
     /// Nodes one cluster may have; registrations beyond it get 429 (0: no
@@ -208,7 +213,7 @@ impl Default for ServeConfig {
             history: 10,
             store_timeout: Duration::from_secs(3),
             max_connections: 20_000,
-            client_rate: 50,
+            client_rate: 200,
             max_cluster_nodes: 25_000,
             tokens: None,
             tls: None,
@@ -309,7 +314,7 @@ impl ServeArgs {
             tokens: tokens.map(std::sync::Arc::new),
             tls,
             secret_files,
-            body_timeout: d.body_timeout,
+            body_timeout: args.body_timeout.unwrap_or(d.body_timeout),
             listen: args.listen.unwrap_or(d.listen),
             advertise: args.advertise,
             store,

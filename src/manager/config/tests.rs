@@ -14,7 +14,8 @@ fn defaults_match_the_documentation() {
     assert_eq!(c.max_meta_bytes, 1 << 20);
     assert_eq!(c.history, 10);
     assert_eq!(c.max_connections, 20_000);
-    assert_eq!(c.client_rate, 50);
+    assert_eq!(c.client_rate, 200);
+    assert_eq!(c.body_timeout, Duration::from_secs(10));
     assert_eq!(c.max_cluster_nodes, 25_000);
 }
 

@@ -91,12 +91,12 @@ impl Registry {
         let known = self.lock_counts().get(cluster).copied();
         let stored = match known {
             Some(n) => n,
-            None => self
-                .store
-                .range(&keys::cluster_nodes(cluster))
-                .await?
-                .0
-                .len() as u64,
+            None => {
+                let (kvs, _) = self.store.range(&keys::cluster_nodes(cluster)).await?;
+                kvs.iter()
+                    .filter(|kv| !keys::is_legacy_alive_marker(&kv.key))
+                    .count() as u64
+            }
         };
         let mut counts = self.lock_counts();
         let n = counts.entry(cluster.to_string()).or_insert(stored);
@@ -118,6 +118,22 @@ impl Registry {
     pub async fn register(&self, cluster: &str, reg: NodeSpec) -> Result<Node> {
         reg.validate()?;
         self.admit(cluster).await?;
+        let stored = self.store_registration(cluster, reg).await;
+        if stored.is_err() {
+            self.uncount(cluster);
+        }
+        stored
+    }
+
+    /// Takes one node out of `cluster`'s count.
+    fn uncount(&self, cluster: &str) {
+        if let Some(n) = self.lock_counts().get_mut(cluster) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// [`Registry::register`] once admitted: an id, a lease, the record.
+    async fn store_registration(&self, cluster: &str, reg: NodeSpec) -> Result<Node> {
         let id = self.ids.next(self.store.as_ref()).await?;
         let (lease, sent) = self.leases.take().await?;
         let ttl = held_ttl(&lease);
@@ -180,7 +196,9 @@ impl Registry {
                 // Dead past forget-after: gone, whether or not the forgetter
                 // has removed the record yet.
                 let txn = Txn::new().when(unchanged).then(Op::delete(key.clone()));
-                self.store.txn(txn).await?;
+                if self.store.txn(txn).await?.succeeded {
+                    self.uncount(cluster);
+                }
                 return Err(not_found(cluster, id));
             }
             let (lease, _) = self.leases.grant().await?;
@@ -297,9 +315,7 @@ impl Registry {
     /// Removes a node for good.
     pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
         self.end_lease(cluster, id, false).await?;
-        if let Some(n) = self.lock_counts().get_mut(cluster) {
-            *n = n.saturating_sub(1);
-        }
+        self.uncount(cluster);
         tracing::debug!(?cluster, id, "node deregistered");
         Ok(())
     }

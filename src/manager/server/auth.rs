@@ -6,9 +6,11 @@
 //! in the operator's browser can reach a manager on `127.0.0.1`. So a
 //! tokenless manager refuses what only browsers send for another site's
 //! page (`Sec-Fetch-Site: cross-site|same-site`, an `Origin` other than the
-//! `Host`), and, when it listens on loopback, any `Host` that is not a
-//! loopback name (DNS rebinding: a page's own name resolving to
-//! `127.0.0.1`). Tokens need none of this: a browser never adds them.
+//! `Host`), and a browser's request (one with `Sec-Fetch-Site` or `Origin`)
+//! whose `Host` is a name other than `localhost` or the advertised address
+//! (DNS rebinding: a page's own name made to resolve to the manager).
+//! Clients that are no browser (curl, nodes, proxies, tunnels) are not
+//! checked. Tokens need none of this: a browser never adds them.
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
 pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let Some(tokens) = &app.config.tokens else {
-        if let Some(why) = browser_refusal(app.config.listen.ip().is_loopback(), &request) {
+        if let Some(why) = browser_refusal(app.config.advertise.as_deref(), &request) {
             return ApiError::new(StatusCode::FORBIDDEN, "cross_site", why).into_response();
         }
         return next.run(request).await;
@@ -60,7 +62,7 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
 }
 
 /// Why a request to a tokenless manager looks like another site's page.
-fn browser_refusal(loopback: bool, request: &Request) -> Option<String> {
+fn browser_refusal(advertised: Option<&str>, request: &Request) -> Option<String> {
     let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site @ ("cross-site" | "same-site")) = text("sec-fetch-site") {
@@ -77,19 +79,20 @@ fn browser_refusal(loopback: bool, request: &Request) -> Option<String> {
             ));
         }
     }
-    if loopback
+    let from_browser = text("sec-fetch-site").is_some() || text("origin").is_some();
+    if from_browser
         && let Some(host) = host
-        && !is_loopback_host(host)
+        && !is_own_host(host, advertised)
     {
         return Some(format!(
-            "Host {host:?} on a manager listening on loopback: only localhost, 127.0.0.0/8 and ::1 are answered"
+            "a web page's request for Host {host:?}: a manager without tokens answers browsers only at localhost, an IP address or its --advertise name"
         ));
     }
     None
 }
 
-/// `localhost`, a 127.0.0.0/8 address or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
+/// `localhost`, an IP address, or the advertised name, with or without a port.
+fn is_own_host(host: &str, advertised: Option<&str>) -> bool {
     let name = match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(h, port)| {
@@ -100,10 +103,14 @@ fn is_loopback_host(host: &str) -> bool {
             }
         }),
     };
+    let advertised_name = advertised.map(|a| {
+        a.strip_prefix('[')
+            .and_then(|v6| v6.split(']').next())
+            .unwrap_or_else(|| a.rsplit_once(':').map_or(a, |(h, _)| h))
+    });
     name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        || name.parse::<std::net::IpAddr>().is_ok()
+        || advertised_name.is_some_and(|a| a.eq_ignore_ascii_case(name))
 }
 
 fn unauthorized(message: &str) -> Response {

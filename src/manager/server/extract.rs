@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use utoipa::IntoParams;
 
 use super::error::ApiError;
-use crate::wire::{check_cluster, decode_cluster};
+use crate::wire::{check_cluster, decode_cluster_of};
 
 /// The path parameters of a route: `{cluster}`, `{id}`, `{version}`.
 #[derive(Debug, Default)]
@@ -32,12 +32,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PathArgs {
             match name {
                 // Every route has the cluster second (`/nodes/{cluster}…`,
                 // `/clusters/{cluster}…`); decoded from the raw segment, since
-                // a `+` there is a space (see `wire::decode_cluster`).
+                // a `+` there may be a space (see `wire::plus_is_space`).
                 "cluster" => {
-                    let segment = parts.uri.path().split('/').nth(2).unwrap_or(value);
-                    let name = decode_cluster(segment).ok_or_else(|| {
-                        ApiError::bad_request("the cluster name is not UTF-8 once decoded")
-                    })?;
+                    let path = parts.uri.path();
+                    let segment = path.split('/').nth(2).unwrap_or(value);
+                    let name = decode_cluster_of(segment, parts.method.as_str(), path).ok_or_else(
+                        || ApiError::bad_request("the cluster name is not UTF-8 once decoded"),
+                    )?;
                     args.cluster = cluster_name(&name)?;
                 }
                 "id" => args.id = number("node id", value)?,
