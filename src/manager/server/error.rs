@@ -1,16 +1,19 @@
 //! HTTP errors: every 4xx/5xx body is `{"error": {"code", "message"}}`.
 
-use crate::manager::error::Error;
-use crate::wire::{ErrorBody, ErrorDetail};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::manager::error::Error;
+use crate::wire::{ErrorBody, ErrorDetail};
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for `Retry-After`: 1 on every 503 unless set otherwise.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -19,7 +22,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
         }
+    }
+
+    /// Tells the client to wait `seconds` before trying again.
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -54,7 +64,12 @@ impl From<Error> for ApiError {
             _ if status.is_server_error() => tracing::warn!(code, "{e}"),
             _ => {}
         }
-        ApiError::new(status, code, e.to_string())
+        let error = ApiError::new(status, code, e.to_string());
+        match e {
+            // A used-up quota frees slowly (nodes are forgotten, or deregistered).
+            Error::Quota(_) => error.retry_after(60),
+            _ => error,
+        }
     }
 }
 
@@ -80,14 +95,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
             resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        // A used-up quota frees slowly (nodes are forgotten, or deregistered).
-        if self.code == "quota" {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         resp
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -71,21 +71,16 @@ pub async fn check(
     let client = peer.ip().to_canonical();
     match limiter.check(client) {
         Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                format!(
-                    "{client} made more than {} registrations and metadata writes a second \
-                     (--client-rate); retry in {wait}s",
-                    limiter.per_second
-                ),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
-            response
-        }
+        Err(wait) => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!(
+                "{client} made more than {} registrations and metadata writes a second \
+                 (--client-rate); retry in {wait}s",
+                limiter.per_second
+            ),
+        )
+        .retry_after(wait.max(1))
+        .into_response(),
     }
 }
