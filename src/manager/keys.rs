@@ -19,25 +19,11 @@
 //! head key equals the cluster's metadata version, which makes the
 //! compare-and-set a single `Version(head) == v` comparison.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+// A name is spelled in a key as in a path (`wire::encode_cluster`): the
+// same injective encoding, and a `+` in a key is always a plus.
+use crate::wire::{decode_cluster, encode_cluster};
 
 const ROOT: &str = "/cflux/v1/";
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-pub fn encode_cluster(name: &str) -> String {
-    utf8_percent_encode(name, UNRESERVED).to_string()
-}
-
-pub fn decode_cluster(encoded: &str) -> Option<String> {
-    percent_decode_str(encoded)
-        .decode_utf8()
-        .ok()
-        .map(|s| s.into_owned())
-}
 
 fn padded(n: u64) -> String {
     format!("{n:020}")
