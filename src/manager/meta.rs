@@ -222,25 +222,31 @@ impl Metadata {
         let head_key = keys::head(cluster);
         let versions = keys::versions(cluster);
         for _ in 0..8 {
-            let (head, _) = self.store.get(&head_key).await?;
-            let Some(head) = head else {
+            let Some(version) = self.newest_version(cluster).await? else {
                 return Ok(None);
             };
             let txn = Txn::new()
-                .when(Compare::VersionEquals(head_key.clone(), head.version))
+                .when(Compare::VersionEquals(head_key.clone(), version as i64))
                 .then(Op::DeleteRange {
                     end: prefix_end(&versions),
                     start: versions.clone(),
                 })
                 .then(Op::delete(head_key.clone()));
             if self.store.txn(txn).await?.succeeded {
-                // The head key's store version is the metadata version.
-                return Ok(Some(head.version as u64));
+                return Ok(Some(version));
             }
         }
         Err(Error::Unavailable(format!(
             "the metadata of {cluster:?} kept changing while being deleted; try again"
         )))
+    }
+
+    /// The newest version's number, `None` when nothing is stored: one read
+    /// of the head key, without the body.
+    pub async fn newest_version(&self, cluster: &str) -> Result<Option<u64>> {
+        let (head, _) = self.store.get(&keys::head(cluster)).await?;
+        // The head key's store version is the metadata version.
+        Ok(head.map(|kv| kv.version as u64))
     }
 
     /// The newest version (if any) and the store revision it was read at.

@@ -292,7 +292,7 @@ pub async fn delete(
             format!("cluster {:?} has no metadata", args.cluster),
         )
     };
-    if app.meta.current(&args.cluster).await?.0.is_none() {
+    if app.meta.newest_version(&args.cluster).await?.is_none() {
         return Err(no_metadata());
     }
     if !force {
