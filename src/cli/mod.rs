@@ -141,21 +141,15 @@ pub fn main() -> ExitCode {
 /// refused on its command line (from the environment they are ignored), since
 /// `cflux serve --endpoint …` is a mistake worth saying so.
 const UNUSED: &[(&str, &[&str])] = &[
-    (
-        "serve",
-        &["endpoint", "timeout", "token", "cacert", "output"],
-    ),
-    (
-        "completions",
-        &["endpoint", "timeout", "token", "cacert", "output"],
-    ),
-    (
-        "generate",
-        &["endpoint", "timeout", "token", "cacert", "output"],
-    ),
+    ("serve", EVERY_CLIENT_OPTION),
+    ("completions", EVERY_CLIENT_OPTION),
+    ("generate", EVERY_CLIENT_OPTION),
     ("agent", &["output"]),
     ("bench", &["timeout"]),
 ];
+
+/// The ids of `Connection`'s options and `-o`.
+const EVERY_CLIENT_OPTION: &[&str] = &["endpoint", "timeout", "token", "cacert", "output"];
 
 /// The command-line definition: [`Cli`]'s, with each verb's help showing
 /// only the client options it uses.

@@ -93,24 +93,21 @@ fn browser_refusal(advertised: Option<&str>, request: &Request) -> Option<String
 
 /// `localhost`, an IP address, or the advertised name, with or without a port.
 fn is_own_host(host: &str, advertised: Option<&str>) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        }),
-    };
-    let advertised_name = advertised.map(|a| {
-        a.strip_prefix('[')
-            .and_then(|v6| v6.split(']').next())
-            .unwrap_or_else(|| a.rsplit_once(':').map_or(a, |(h, _)| h))
-    });
+    let name = host_name(host);
     name.eq_ignore_ascii_case("localhost")
         || name.parse::<std::net::IpAddr>().is_ok()
-        || advertised_name.is_some_and(|a| a.eq_ignore_ascii_case(name))
+        || advertised.is_some_and(|a| host_name(a).eq_ignore_ascii_case(name))
+}
+
+/// `host:port` or `[v6]:port` without the port and brackets.
+fn host_name(host: &str) -> &str {
+    match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    }
 }
 
 fn unauthorized(message: &str) -> Response {

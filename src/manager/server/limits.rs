@@ -28,7 +28,11 @@ use crate::manager::server::error::ApiError;
 
 /// 431 for a request line and headers over [`MAX_HEADER_BYTES`].
 pub async fn header_size(request: Request, next: Next) -> Response {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(1, |p| p.as_str().len());
+    let line = request.method().as_str().len() + target + 12;
     let headers: usize = request
         .headers()
         .iter()

@@ -28,8 +28,17 @@ impl<S> WriteDeadline<S> {
         }
     }
 
-    /// Polls the stall timer after the inner stream said "not yet".
-    fn pending<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+    /// Passes on the inner stream's answer to a write or flush: progress
+    /// clears the stall timer, "not yet" starts it (or polls it).
+    fn guard<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        inner: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if inner.is_ready() {
+            self.stalled = None;
+            return inner;
+        }
         let limit = self.limit;
         let timer = self
             .stalled
@@ -58,23 +67,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Pending => self.pending(cx),
-            done => {
-                self.stalled = None;
-                done
-            }
-        }
+        let inner = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.guard(cx, inner)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match Pin::new(&mut self.inner).poll_flush(cx) {
-            Poll::Pending => self.pending(cx),
-            done => {
-                self.stalled = None;
-                done
-            }
-        }
+        let inner = Pin::new(&mut self.inner).poll_flush(cx);
+        self.guard(cx, inner)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -86,13 +85,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Pending => self.pending(cx),
-            done => {
-                self.stalled = None;
-                done
-            }
-        }
+        let inner = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.guard(cx, inner)
     }
 
     fn is_write_vectored(&self) -> bool {
