@@ -112,30 +112,9 @@ fn environment_variables_configure_serve() {
 #[tokio::test(flavor = "multi_thread")]
 async fn routine_requests_stay_out_of_the_default_log() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.path().join("data"))
-        .env_remove("CFLUX_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let serve = crate::support::LoggedServe::start(dir.path()).await;
     let client = http();
-    let base = format!("http://127.0.0.1:{port}");
-    eventually(
-        Duration::from_secs(10),
-        "cflux serve to answer",
-        async || client.get(format!("{base}/readyz")).send().await.is_ok(),
-    )
-    .await;
+    let base = serve.base.clone();
     let mut ids = Vec::new();
     for i in 0..200 {
         let body = client
@@ -169,12 +148,7 @@ async fn routine_requests_stay_out_of_the_default_log() {
             .unwrap();
         assert_eq!(r.status(), 204);
     }
-    crate::support::sigterm(child.id().unwrap());
-    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("cflux serve stops on SIGTERM")
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = serve.stop().await;
     let lines: Vec<&str> = log.lines().collect();
     let joined = lines.iter().filter(|l| l.contains("node joined")).count();
     assert_eq!(joined, 10, "ten joins at INFO, the rest counted:\n{log}");

@@ -114,28 +114,9 @@ async fn names_cannot_forge_log_lines() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let port = crate::support::free_port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.path().join("data"))
-        .env_remove("CFLUX_LOG")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let serve = crate::support::LoggedServe::start(dir.path()).await;
     let client = crate::support::http();
-    crate::support::eventually(Duration::from_secs(10), "cflux serve", async || {
-        client.get(format!("{base}/readyz")).send().await.is_ok()
-    })
-    .await;
+    let base = serve.base.clone();
     let r = client
         .post(format!("{base}/nodes/a%20id%3D1034"))
         .body(r#"{"hostname":"h1","ip":"127.0.0.1"}"#)
@@ -143,9 +124,7 @@ async fn names_cannot_forge_log_lines() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    crate::support::sigterm(child.id().unwrap());
-    let out = child.wait_with_output().await.unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = serve.stop().await;
     let joined = log.lines().find(|l| l.contains("node joined")).expect(&log);
     assert!(
         joined.contains(r#"cluster="a id=1034""#),

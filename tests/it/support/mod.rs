@@ -18,7 +18,7 @@ pub use influxd::Influxd;
 pub use manager::{Backend, Manager, TestStore, test_config};
 pub use pki::Pki;
 pub use process::Running;
-pub use serve::ServeProcess;
+pub use serve::{LoggedServe, ServeProcess};
 
 /// Sends SIGTERM to a child process, as systemd or Ctrl-C would stop it.
 pub fn sigterm(pid: u32) {

@@ -77,3 +77,51 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `cflux serve` on an embedded store in `dir`, at the default log filter,
+/// its standard error kept for [`LoggedServe::stop`].
+pub struct LoggedServe {
+    child: tokio::process::Child,
+    pub base: String,
+}
+
+impl LoggedServe {
+    /// Started and ready.
+    pub async fn start(dir: &std::path::Path) -> LoggedServe {
+        let port = crate::support::free_port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir.join("data"))
+            .env_remove("CFLUX_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = super::http();
+        super::eventually(
+            Duration::from_secs(10),
+            "cflux serve to answer",
+            async || client.get(format!("{base}/readyz")).send().await.is_ok(),
+        )
+        .await;
+        LoggedServe { child, base }
+    }
+
+    /// SIGTERM, then everything it logged.
+    pub async fn stop(self) -> String {
+        super::sigterm(self.child.id().expect("running"));
+        let out = tokio::time::timeout(Duration::from_secs(20), self.child.wait_with_output())
+            .await
+            .expect("cflux serve stops on SIGTERM")
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
