@@ -598,7 +598,12 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
     r.expect(409);
     assert!(r.text().contains("force=true"), "{}", r.text());
     m.get("/clusters/gone").await.expect(200);
-    m.delete("/clusters/gone?force=maybe").await.expect(400);
+    // force is a boolean: anything but true or false is refused.
+    for query in ["force=maybe", "force=", "force", "force=1", "other=true"] {
+        m.delete(&format!("/clusters/gone?{query}"))
+            .await
+            .expect(400);
+    }
     // Once the node is down it may go. A poll that asks to learn of an
     // empty store does at once; others wait for the next write.
     m.delete(&format!("/nodes/gone/{id}/alive"))

@@ -263,8 +263,7 @@ pub struct Deleted {
 #[into_params(parameter_in = Query)]
 #[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
 pub struct DeleteQuery {
-    /// Delete even while nodes of the cluster are alive (`force` or
-    /// `force=true`).
+    /// Delete even while nodes of the cluster are alive (`force=true`).
     force: Option<bool>,
 }
 
@@ -276,7 +275,7 @@ pub struct DeleteQuery {
         (status = 200, description = "Deleted", body = Deleted),
         (status = 400, description = "Bad path or query", body = ErrorBody),
         (status = 404, description = "The cluster has no metadata", body = ErrorBody),
-        (status = 409, description = "Nodes of the cluster are alive; `force` deletes anyway", body = ErrorBody),
+        (status = 409, description = "Nodes of the cluster are alive; `force=true` deletes anyway", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn delete(

@@ -144,18 +144,14 @@ pub fn park_empty(query: Option<&str>) -> Result<bool, ApiError> {
     Ok(park)
 }
 
-/// `force`, `force=true`, `force=false` (and `1`/`0`); nothing else.
+/// `force=true` or `force=false` (a boolean, as the OpenAPI document says);
+/// nothing else.
 pub fn force(query: Option<&str>) -> Result<bool, ApiError> {
     let mut force = false;
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, "true"));
-        force = match (name, value) {
-            ("force", "true" | "1" | "") => true,
-            ("force", "false" | "0") => false,
+    for (name, value) in form_pairs(query.unwrap_or("")) {
+        force = match (name.as_str(), value.as_str()) {
+            ("force", "true") => true,
+            ("force", "false") => false,
             ("force", other) => {
                 return Err(ApiError::bad_request(format!(
                     "force={other}: give force=true or force=false"
