@@ -55,7 +55,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cflux;nodes;list'= {
-            cand --interval 'How often --watch asks the manager'
+            cand --interval 'How often --watch redraws a terminal''s table; changes show at once'
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
             cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
             cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'

@@ -56,7 +56,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_s
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "down" -d 'Mark a node down now (it stays listed, not alive, until it heartbeats again)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "deregister" -d 'Remove a node for good'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch asks the manager' -r
+complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l interval -d 'How often --watch redraws a terminal\'s table; changes show at once' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r

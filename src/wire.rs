@@ -136,7 +136,49 @@ pub struct Node {
     /// The node's InfluxDB HTTP API, when its agent reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The cluster metadata version the node's agent last applied in full,
+    /// as its heartbeats report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_version: Option<u64>,
 }
+
+/// An optional heartbeat body: what the node's agent has applied. An empty
+/// heartbeat (the original client's) changes nothing of it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Heartbeat {
+    /// The cluster metadata version this node has applied in full.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub applied_version: Option<u64>,
+}
+
+/// A JSON integer as JSON Schema counts them (`3` or `3.0`) from 0 to
+/// `i64::MAX`, or `null`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= i64::MAX as f64)
+            .map(|f| f as u64)
+    });
+    match whole {
+        Some(v) if v <= i64::MAX as u64 => Ok(Some(v)),
+        _ => Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number from 0 to 9223372036854775807"
+        ))),
+    }
+}
+
+/// The response header of `GET /nodes/{cluster}` holding the list's index:
+/// send it back as `?index=` to wait until the list changes.
+pub const NODES_INDEX: &str = "x-cflux-index";
 
 /// `GET /nodes`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! The agent's node membership: wait for influxd, register (or reuse the
 //! saved id, or the node's own record found by hostname, bind address and
-//! URL), heartbeat at a third of the TTL, register again when the manager
+//! URL), heartbeat at a third of the TTL (and at once when the sync has
+//! applied a new metadata version, which heartbeats report), register again when the manager
 //! has forgotten the node or the saved id names another node's record (a
 //! store that went back hands ids out again), and say "going down" on
 //! shutdown.
@@ -33,13 +34,15 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
     let cluster = &agent.cluster;
     let mut id = agent.state.node_id()?;
     let mut backoff = Backoff::default();
+    let mut applied = agent.applied.subscribe();
     loop {
+        let reported = *applied.borrow_and_update();
         let answer = match id {
-            Some(id) => agent.client.refresh(cluster, id).await,
+            Some(id) => agent.client.refresh(cluster, id, reported).await,
             None => match own_record(&agent.client, cluster, &new).await {
                 Ok(Some(found)) => {
                     tracing::info!(id = found, "found this node's record; using its id");
-                    agent.client.refresh(cluster, found).await
+                    agent.client.refresh(cluster, found, reported).await
                 }
                 Ok(None) => agent.client.register(cluster, &new).await,
                 Err(e) => Err(e),
@@ -89,9 +92,12 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
                 ));
             }
         };
+        // A newly applied version is reported at once: relays wait for it
+        // before replaying into this node.
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}
+            Ok(()) = applied.changed(), if id.is_some() && backoff.is_fresh() => {}
         }
     }
     if let Some(id) = id {

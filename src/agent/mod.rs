@@ -87,6 +87,9 @@ pub struct Agent {
     pub bind_address: String,
     pub poll: Duration,
     pub publish_local: bool,
+    /// The cluster metadata version this node has applied in full, once a
+    /// sync round agrees with the cluster; heartbeats report it.
+    pub applied: tokio::sync::watch::Sender<Option<u64>>,
 }
 
 impl AgentArgs {
@@ -126,6 +129,7 @@ impl AgentArgs {
             bind_address,
             poll: self.poll,
             publish_local: self.publish_local,
+            applied: tokio::sync::watch::Sender::new(None),
         })
     }
 }

@@ -207,6 +207,9 @@ impl Sync<'_> {
     async fn attempt(&mut self) -> anyhow::Result<()> {
         match self.reconcile().await {
             Ok(()) => {
+                if let Some(s) = self.synced.as_ref().filter(|_| !self.dirty) {
+                    self.agent.applied.send_replace(Some(s.version));
+                }
                 match (self.last_error.take(), self.worked) {
                     (Some(_), true) => tracing::info!("schema sync works again"),
                     (_, false) => tracing::info!("schema sync works"),

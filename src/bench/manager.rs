@@ -114,7 +114,7 @@ impl Target {
                 }
                 let stats =
                     closed_loop("cflux refresh", ids, args.duration, async |id: &mut u64| {
-                        c.refresh(&cluster, *id)
+                        c.refresh(&cluster, *id, None)
                             .await
                             .map(drop)
                             .map_err(|e| e.to_string())

@@ -24,7 +24,8 @@ use serde::de::DeserializeOwned;
 use crate::exit::{CliError, Exit};
 
 use crate::wire::{
-    Cluster, ErrorBody, ErrorDetail, Node, NodeList, Registration, VersionSummary, encode_cluster,
+    Cluster, ErrorBody, ErrorDetail, Heartbeat, NODES_INDEX, Node, NodeList, Registration,
+    VersionSummary, encode_cluster,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -254,9 +255,54 @@ impl Client {
         json(ok(resp).await?).await
     }
 
-    pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
+    /// The heartbeat; with `applied`, it reports the metadata version this
+    /// node has applied in full (without, it sends no body, as the original
+    /// client does).
+    pub async fn refresh(&self, cluster: &str, id: u64, applied: Option<u64>) -> Result<Node> {
         let path = cluster_path("/nodes", cluster, &format!("/{id}"));
-        json(ok(self.send(Method::PUT, &path, None, None).await?).await?).await
+        let body = applied.map(|v| {
+            let beat = Heartbeat {
+                applied_version: Some(v),
+            };
+            let bytes = Bytes::from(serde_json::to_vec(&beat).expect("JSON"));
+            (bytes, Some("application/json"))
+        });
+        json(ok(self.send(Method::PUT, &path, body, None).await?).await?).await
+    }
+
+    /// The nodes of `cluster` and their index (see [`NODES_INDEX`]) once
+    /// the list's index differs from `index` or `wait` passes; `index: 0`
+    /// answers at once. The index is `None` from a manager that keeps none.
+    pub async fn cluster_nodes_after(
+        &self,
+        cluster: &str,
+        index: u64,
+        wait: Duration,
+    ) -> Result<(Vec<Node>, Option<u64>)> {
+        let query = format!("?index={index}&wait={}ms", wait.as_millis());
+        self.indexed(&cluster_path("/nodes", cluster, &query), wait)
+            .await
+    }
+
+    /// [`Client::nodes`] as [`Client::cluster_nodes_after`] waits.
+    pub async fn nodes_after(&self, index: u64, wait: Duration) -> Result<(NodeList, Option<u64>)> {
+        let path = format!("/nodes?index={index}&wait={}ms", wait.as_millis());
+        self.indexed(&path, wait).await
+    }
+
+    async fn indexed<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        wait: Duration,
+    ) -> Result<(T, Option<u64>)> {
+        let limit = wait + crate::wire::max_poll_jitter(wait) + self.timeout;
+        let resp = ok(self.send(Method::GET, path, None, Some(limit)).await?).await?;
+        let index = resp
+            .headers()
+            .get(NODES_INDEX)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Ok((json(resp).await?, index))
     }
 
     /// Ends the node's lease, keeping its record and id.

@@ -109,6 +109,7 @@ impl Managers {
                     last_seen: rfc3339(now_ms()),
                     version: Some(r.version),
                     url: None,
+                    applied_version: None,
                 }),
                 Err(e) => tracing::warn!("skipping a corrupt manager record: {e}"),
             }

@@ -28,7 +28,7 @@ pub enum NodesCommand {
         /// whenever nodes come, go, live or die
         #[arg(short, long)]
         watch: bool,
-        /// How often --watch asks the manager
+        /// How often --watch redraws a terminal's table; changes show at once
         #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "2s", requires = "watch")]
         interval: Duration,
     },
@@ -103,7 +103,7 @@ pub async fn run(args: &ClientArgs, cmd: NodesCommand) -> Result {
             show_one(args, &node)
         }
         NodesCommand::Refresh { cluster, id } => {
-            let node = client.refresh(&cluster, id).await?;
+            let node = client.refresh(&cluster, id, None).await?;
             show_one(args, &node)
         }
         NodesCommand::Down { cluster, id } => {
@@ -132,19 +132,30 @@ struct Listing {
 
 impl Listing {
     async fn fetch(client: &Client, cluster: Option<&str>) -> crate::client::Result<Listing> {
+        Ok(Listing::after(client, cluster, 0, Duration::ZERO).await?.0)
+    }
+
+    /// The listing once its index differs from `index` (at once for `0`),
+    /// or after `wait`; with the new index, if the manager keeps one.
+    async fn after(
+        client: &Client,
+        cluster: Option<&str>,
+        index: u64,
+        wait: Duration,
+    ) -> crate::client::Result<(Listing, Option<u64>)> {
         Ok(match cluster {
             None => {
-                let view = client.nodes().await?;
+                let (view, index) = client.nodes_after(index, wait).await?;
                 let json = serde_json::to_string(&view).expect("API types serialise");
                 let mut rows: Vec<_> = view.cflux.into_iter().map(|n| ("manager", n)).collect();
                 rows.extend(view.influx.into_iter().map(|n| ("influxdb", n)));
-                Listing { json, rows }
+                (Listing { json, rows }, index)
             }
             Some(cluster) => {
-                let nodes = client.cluster_nodes(cluster).await?;
+                let (nodes, index) = client.cluster_nodes_after(cluster, index, wait).await?;
                 let json = serde_json::to_string(&nodes).expect("API types serialise");
                 let rows = nodes.into_iter().map(|n| ("influxdb", n)).collect();
-                Listing { json, rows }
+                (Listing { json, rows }, index)
             }
         })
     }
@@ -169,21 +180,26 @@ impl Listing {
     }
 }
 
-/// `nodes list --watch`: on a terminal the table is redrawn in place every
-/// interval (like `watch`); elsewhere a new table, or JSON line, is printed
-/// only when something other than last-seen times changed (like `kubectl -w`).
+/// `nodes list --watch`: a blocking node list (`?index=`) answers as soon
+/// as nodes come, go, live or die. On a terminal the table is redrawn then
+/// and at least every interval, for the last-seen times (like `watch`);
+/// elsewhere a new table, or JSON line, is printed only when something
+/// other than last-seen times changed (like `kubectl -w`). A manager that
+/// keeps no index is asked again every interval.
 async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Duration) -> Result {
     let redraw = output != Output::Json && std::io::stdout().is_terminal();
+    let wait = if redraw { every } else { WATCH_WAIT };
     let mut backoff = Backoff::default();
     let mut shown = None;
+    let mut index = 0;
     let stop = crate::signal::stop();
     tokio::pin!(stop);
     loop {
         let fetched = tokio::select! {
-            l = Listing::fetch(client, cluster) => l,
+            l = Listing::after(client, cluster, index, wait) => l,
             () = &mut stop => return Ok(()),
         };
-        let listing = match fetched {
+        let (listing, next) = match fetched {
             Ok(l) => l,
             Err(e) if e.is_transient() => {
                 let retry_in = backoff.next_delay();
@@ -211,12 +227,18 @@ async fn watch(client: &Client, cluster: Option<&str>, output: Output, every: Du
             emit(&format!("{gap}{}", listing.render(output)))?;
         }
         shown = Some(fingerprint);
-        tokio::select! {
-            () = tokio::time::sleep(every) => {}
-            () = &mut stop => return Ok(()),
+        match next {
+            Some(next) => index = next,
+            None => tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = &mut stop => return Ok(()),
+            },
         }
     }
 }
+
+/// How long one blocking list waits when nothing needs redrawing.
+const WATCH_WAIT: Duration = Duration::from_secs(60);
 
 fn show_one(args: &ClientArgs, node: &Node) -> Result {
     if args.output == Output::Json {

@@ -43,8 +43,9 @@ struct Entry {
     record: Record,
     /// The mod revision of the stored record...
     revision: Revision,
-    /// ...which holds this last-seen.
+    /// ...which holds this last-seen and this applied version.
     stored_last_seen: u64,
+    stored_applied: Option<u64>,
     /// When the last renewal of `record.lease` was sent.
     renewed: Instant,
 }
@@ -77,8 +78,9 @@ impl Heartbeats {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a heartbeat if a recent renewal covers it.
-    pub fn beat(&self, cluster: &str, id: u64) -> Beat {
+    /// Takes a heartbeat (reporting `applied`, if it does) if a recent
+    /// renewal covers it.
+    pub fn beat(&self, cluster: &str, id: u64, applied: Option<u64>) -> Beat {
         let mut entries = self.lock();
         let Some(e) = entries.get_mut(&(cluster.to_string(), id)) else {
             return Beat::Unknown;
@@ -90,13 +92,23 @@ impl Heartbeats {
             return Beat::Renew(e.record.lease);
         }
         e.record.last_seen = now_ms();
+        if applied.is_some() {
+            e.record.applied_version = applied;
+        }
         Beat::Covered(Box::new(e.record.view(true)))
     }
 
     /// Takes a heartbeat after `lease` was renewed with a request sent at
     /// `sent`; `None` if the entry went away or moved to another lease
     /// meanwhile.
-    pub fn renewed(&self, cluster: &str, id: u64, lease: LeaseId, sent: Instant) -> Option<Node> {
+    pub fn renewed(
+        &self,
+        cluster: &str,
+        id: u64,
+        lease: LeaseId,
+        sent: Instant,
+        applied: Option<u64>,
+    ) -> Option<Node> {
         let mut entries = self.lock();
         let e = entries.get_mut(&(cluster.to_string(), id))?;
         if e.record.lease != lease {
@@ -104,22 +116,30 @@ impl Heartbeats {
         }
         e.renewed = e.renewed.max(sent);
         e.record.last_seen = now_ms();
+        if applied.is_some() {
+            e.record.applied_version = applied;
+        }
         Some(e.record.view(true))
     }
 
     /// Remembers `stored`, the record at `revision`, whose lease was renewed
     /// (or granted) by a request sent at `renewed`, and takes a heartbeat
-    /// seen at `seen`.
+    /// seen at `seen` reporting `applied`, if it does.
     pub fn remember(
         &self,
         stored: Record,
         revision: Revision,
         renewed: Instant,
         seen: u64,
+        applied: Option<u64>,
     ) -> Node {
         let stored_last_seen = stored.last_seen;
+        let stored_applied = stored.applied_version;
         let mut record = stored;
         record.last_seen = record.last_seen.max(seen);
+        if applied.is_some() {
+            record.applied_version = applied;
+        }
         let node = record.view(true);
         self.lock().insert(
             (record.cluster.clone(), record.id),
@@ -127,6 +147,7 @@ impl Heartbeats {
                 record,
                 revision,
                 stored_last_seen,
+                stored_applied,
                 renewed,
             },
         );
@@ -137,7 +158,8 @@ impl Heartbeats {
         self.lock().remove(&(cluster.to_string(), id));
     }
 
-    /// The records whose last-seen is newer than the stored one. Entries of
+    /// The records whose last-seen or applied version is newer than the
+    /// stored one. Entries of
     /// nodes whose leases have lapsed since are dropped: their next
     /// heartbeat, if any, reads the record again.
     pub fn dirty(&self) -> Vec<Dirty> {
@@ -148,7 +170,10 @@ impl Heartbeats {
         });
         entries
             .values()
-            .filter(|e| e.record.last_seen != e.stored_last_seen)
+            .filter(|e| {
+                e.record.last_seen != e.stored_last_seen
+                    || e.record.applied_version != e.stored_applied
+            })
             .map(|e| Dirty {
                 record: e.record.clone(),
                 revision: e.revision,
@@ -164,6 +189,7 @@ impl Heartbeats {
         {
             e.revision = now;
             e.stored_last_seen = written.last_seen;
+            e.stored_applied = written.applied_version;
         }
     }
 

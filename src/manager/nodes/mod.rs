@@ -13,6 +13,7 @@
 //! renewed at most once a second per node, and last-seen times are written
 //! in batches once a second by [`Registry::run_flusher`].
 
+mod changes;
 mod heartbeats;
 mod journal;
 mod leases;
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+pub use self::changes::{RECHECK, index, when_changed};
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
 use self::leases::{LeasePool, held_ttl};
@@ -150,13 +152,14 @@ impl Registry {
             lease: lease.id,
             version: reg.version,
             url: reg.url,
+            applied_version: None,
         };
         let txn = Txn::new().then(Op::put(keys::node(cluster, id), record.encode()));
         match self.store.txn(txn).await {
             Ok(r) => {
                 self.journal
                     .note(Event::Joined, cluster, id, &record.hostname);
-                Ok(self.beats.remember(record, r.revision, sent, now))
+                Ok(self.beats.remember(record, r.revision, sent, now, None))
             }
             Err(e) => {
                 let _ = self.store.revoke(lease.id).await;
@@ -165,15 +168,16 @@ impl Registry {
         }
     }
 
-    /// Renews a node's TTL, reviving it with a new lease if it had lapsed.
+    /// Renews a node's TTL, reviving it with a new lease if it had lapsed,
+    /// and takes the metadata version its agent reports applied, if any.
     /// Usually answered from memory: see [`heartbeats`].
-    pub async fn refresh(&self, cluster: &str, id: u64) -> Result<Node> {
-        match self.beats.beat(cluster, id) {
+    pub async fn refresh(&self, cluster: &str, id: u64, applied: Option<u64>) -> Result<Node> {
+        match self.beats.beat(cluster, id, applied) {
             Beat::Covered(node) => return Ok(*node),
             Beat::Renew(lease) => {
                 let sent = Instant::now();
                 if self.store.keep_alive(lease).await?
-                    && let Some(node) = self.beats.renewed(cluster, id, lease, sent)
+                    && let Some(node) = self.beats.renewed(cluster, id, lease, sent, applied)
                 {
                     return Ok(node);
                 }
@@ -189,7 +193,9 @@ impl Registry {
             let mut record = Record::decode(&kv)?;
             let sent = Instant::now();
             if record.lease != 0 && self.store.keep_alive(record.lease).await? {
-                return Ok(self.beats.remember(record, kv.mod_revision, sent, now_ms()));
+                return Ok(self
+                    .beats
+                    .remember(record, kv.mod_revision, sent, now_ms(), applied));
             }
             let unchanged = Compare::ModRevisionEquals(key.clone(), kv.mod_revision);
             if self.forgotten(&record, now_ms()) {
@@ -206,6 +212,9 @@ impl Registry {
             record.lease = lease.id;
             record.ttl = ttl;
             record.last_seen = now_ms();
+            if applied.is_some() {
+                record.applied_version = applied;
+            }
             let txn = Txn::new()
                 .when(unchanged)
                 .then(Op::put(key.clone(), record.encode()));
@@ -214,7 +223,7 @@ impl Registry {
                     let seen = record.last_seen;
                     self.journal
                         .note(Event::Revived, cluster, id, &record.hostname);
-                    return Ok(self.beats.remember(record, r.revision, sent, seen));
+                    return Ok(self.beats.remember(record, r.revision, sent, seen, None));
                 }
                 Ok(_) | Err(StoreError::LeaseNotFound) => {
                     let _ = self.store.revoke(lease.id).await;

@@ -87,6 +87,9 @@ pub(super) struct Record {
     pub(super) version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) url: Option<String>,
+    /// The metadata version the node's agent last reported applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) applied_version: Option<u64>,
 }
 
 impl Record {
@@ -105,6 +108,7 @@ impl Record {
             last_seen: rfc3339(self.last_seen),
             version: self.version,
             url: self.url,
+            applied_version: self.applied_version,
         }
     }
 
@@ -122,6 +126,7 @@ impl Record {
             last_seen: rfc3339(self.last_seen),
             version: self.version.clone(),
             url: self.url.clone(),
+            applied_version: self.applied_version,
         }
     }
 

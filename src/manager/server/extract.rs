@@ -144,6 +144,17 @@ pub fn park_empty(query: Option<&str>) -> Result<bool, ApiError> {
     Ok(park)
 }
 
+/// `?index=N` of a node list: `0` when left out.
+pub fn index_param(query: Option<&str>) -> Result<u64, ApiError> {
+    let mut index = 0;
+    for (k, v) in form_pairs(query.unwrap_or("")) {
+        if k == "index" {
+            index = number("index", &v)?;
+        }
+    }
+    Ok(index)
+}
+
 /// `force=true` or `force=false` (a boolean, as the OpenAPI document says);
 /// nothing else.
 pub fn force(query: Option<&str>) -> Result<bool, ApiError> {

@@ -6,16 +6,17 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::IntoParams;
 
 use super::App;
 use super::error::ApiError;
-use super::extract::{ClusterPath, IdPath, PathArgs, body};
-use crate::manager::nodes::{NodeSpec, check_text};
-use crate::wire::ErrorBody;
+use super::extract::{ClusterPath, IdPath, PathArgs, body, index_param, wait_param};
+use crate::manager::nodes::{NodeSpec, check_text, index, when_changed};
+use crate::wire::{ErrorBody, Heartbeat, NODES_INDEX};
 use crate::wire::{Node, NodeList, Registration};
 
 /// Registers a node in a cluster under a new id.
@@ -67,16 +68,38 @@ fn bind_address(kebab: Option<String>, camel: Option<String>) -> Result<Option<S
     Ok(kebab.or(camel))
 }
 
-/// The heartbeat: renews the node's TTL, reviving it if it had lapsed.
+/// The heartbeat: renews the node's TTL, reviving it if it had lapsed. The
+/// original client sends no body; an agent may say what it has applied.
 #[utoipa::path(put, path = "/nodes/{cluster}/{id}", tag = "nodes", params(ClusterPath, IdPath),
+    request_body(content = Option<Heartbeat>, content_type = "application/json",
+        description = "Optional: an empty body changes nothing but the TTL."),
     responses(
         (status = 200, description = "Alive again for its TTL", body = Node),
-        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 400, description = "Bad path or body", body = ErrorBody),
         (status = 404, description = "No such node", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
-pub async fn refresh(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json<Node>, ApiError> {
-    Ok(Json(app.registry.refresh(&args.cluster, args.id).await?))
+pub async fn refresh(
+    State(app): State<Arc<App>>,
+    args: PathArgs,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<Node>, ApiError> {
+    let raw = body(raw)?;
+    let beat: Heartbeat = match raw.iter().all(u8::is_ascii_whitespace) {
+        true => Heartbeat::default(),
+        false => serde_json::from_slice::<Option<Heartbeat>>(&raw)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| {
+            ApiError::bad_request(format!(
+                "a heartbeat's body is empty or a JSON object like {{\"applied-version\": 3}}: {e}"
+            ))
+        })?,
+    };
+    let node = app
+        .registry
+        .refresh(&args.cluster, args.id, beat.applied_version)
+        .await?;
+    Ok(Json(node))
 }
 
 /// Removes a node for good.
@@ -119,29 +142,95 @@ fn node_list(value: &impl Serialize, nodes: usize) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// The nodes of one cluster, alive or not.
-#[utoipa::path(get, path = "/nodes/{cluster}", tag = "nodes", params(ClusterPath),
+/// The query of a node list.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "only describes the query in the OpenAPI document")]
+pub struct ListQuery {
+    /// Wait until the list differs from the one whose `X-Cflux-Index` was
+    /// this (opaque; `0` or left out: answer at once). Liveness changes are
+    /// seen within a quarter of a second.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    index: Option<u64>,
+    /// How long to wait with `index`: seconds (`30`) or a duration
+    /// (`30s`, `1m`); the manager's default when left out, its
+    /// `--max-wait` at most. Then the unchanged list is answered.
+    #[param(
+        pattern = r"^([0-9]+|([0-9]+ ?(ns|us|ms|s|m|h|d) ?)+)$",
+        example = "30s"
+    )]
+    wait: Option<String>,
+}
+
+/// The nodes of one cluster, alive or not; with `?index=`, once they change.
+#[utoipa::path(get, path = "/nodes/{cluster}", tag = "nodes", params(ClusterPath, ListQuery),
     responses(
-        (status = 200, description = "The cluster's nodes (none for an unknown cluster)", body = Vec<Node>),
-        (status = 400, description = "Bad path", body = ErrorBody),
+        (status = 200, description = "The cluster's nodes (none for an unknown cluster)", body = Vec<Node>,
+            headers(("X-Cflux-Index" = u64, description = "This list's index, for the next `?index=`"))),
+        (status = 400, description = "Bad path, index or wait", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn list_cluster(
     State(app): State<Arc<App>>,
     args: PathArgs,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let nodes = app.registry.list(&args.cluster).await?;
-    Ok(node_list(&nodes, nodes.len()))
+    let cluster = args.cluster.as_str();
+    let (nodes, now) = listed(
+        &app,
+        query.as_deref(),
+        || app.registry.list(cluster),
+        |n| index(n),
+    )
+    .await?;
+    Ok(indexed(node_list(&nodes, nodes.len()), now))
 }
 
-/// Every manager and every InfluxDB node.
-#[utoipa::path(get, path = "/nodes", tag = "nodes",
+/// A list and its index: at once, or with `?index=` once it changes.
+async fn listed<T, Fut>(
+    app: &App,
+    query: Option<&str>,
+    mut fetch: impl FnMut() -> Fut,
+    digest: impl Fn(&T) -> u64,
+) -> Result<(T, u64), ApiError>
+where
+    Fut: Future<Output = crate::manager::error::Result<T>>,
+{
+    let after = index_param(query)?;
+    let wait = wait_param(query, app.config.default_wait, app.config.max_wait)?;
+    if after == 0 {
+        let answer = fetch().await?;
+        let now = digest(&answer);
+        return Ok((answer, now));
+    }
+    Ok(when_changed(after, wait, &app.shutdown, fetch, digest).await?)
+}
+
+fn indexed(mut response: Response, index: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(NODES_INDEX, HeaderValue::from(index));
+    response
+}
+
+/// Every manager and every InfluxDB node; with `?index=`, once they change.
+#[utoipa::path(get, path = "/nodes", tag = "nodes", params(ListQuery),
     responses(
-        (status = 200, description = "Managers and nodes", body = NodeList),
+        (status = 200, description = "Managers and nodes", body = NodeList,
+            headers(("X-Cflux-Index" = u64, description = "This list's index, for the next `?index=`"))),
+        (status = 400, description = "Bad index or wait", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
-pub async fn list_all(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
-    let (cflux, influx) = tokio::try_join!(app.managers.list(), app.registry.list_all())?;
-    let n = cflux.len() + influx.len();
-    Ok(node_list(&NodeList { cflux, influx }, n))
+pub async fn list_all(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let fetch = || async {
+        let (cflux, influx) = tokio::try_join!(app.managers.list(), app.registry.list_all())?;
+        Ok(NodeList { cflux, influx })
+    };
+    let digest = |l: &NodeList| index(&l.cflux) ^ index(&l.influx).rotate_left(1);
+    let (list, now) = listed(&app, query.as_deref(), fetch, digest).await?;
+    let n = list.cflux.len() + list.influx.len();
+    Ok(indexed(node_list(&list, n), now))
 }

@@ -1,0 +1,119 @@
+//! Blocking node lists: `GET /nodes/{cluster}?index=N&wait=…` answers once
+//! the cluster's membership differs from the list that had index `N`.
+//!
+//! A list's *index* is a digest of what a follower acts on — each node's id,
+//! addresses, URL, software and applied versions, TTL and `alive` flag — and
+//! not of last-seen times, which move on every heartbeat. Equal lists have
+//! equal indexes on every manager running the same build, so a follower may
+//! move between managers. An index is opaque: clients only send back what
+//! they were given.
+//!
+//! Liveness ends when a lease lapses, which writes nothing a watch would
+//! see, so a parked list is compared again every [`RECHECK`]: a follower
+//! learns of a join, a death or a revival within that, plus one round trip.
+
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::manager::error::Result;
+use crate::wire::Node;
+
+/// How often a parked node list is listed again.
+pub const RECHECK: Duration = Duration::from_millis(250);
+
+/// FNV-1a: a digest that is the same in every process, unlike std's
+/// randomly keyed hasher.
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// The index of a node list: never 0 (which asks for an answer at once)
+/// and at most `i64::MAX`.
+pub fn index(nodes: &[Node]) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for n in nodes {
+        (n.id, &n.hostname, &n.ip, &n.bind_address, n.alive, n.ttl).hash(&mut h);
+        (&n.version, &n.url, n.applied_version).hash(&mut h);
+    }
+    // 63 bits: an index is a JSON-safe, non-negative i64 like a version.
+    (h.finish() >> 1).max(1)
+}
+
+/// `fetch`'s answer and its index (by `digest`), once the index differs
+/// from `index`, or `wait` has passed, or `shutdown` fired (then the answer
+/// as it stands).
+pub async fn when_changed<T, Fut>(
+    index: u64,
+    wait: Duration,
+    shutdown: &CancellationToken,
+    mut fetch: impl FnMut() -> Fut,
+    digest: impl Fn(&T) -> u64,
+) -> Result<(T, u64)>
+where
+    Fut: Future<Output = Result<T>>,
+{
+    let deadline = Instant::now() + wait;
+    loop {
+        let answer = fetch().await?;
+        let now = digest(&answer);
+        if now != index || Instant::now() >= deadline {
+            return Ok((answer, now));
+        }
+        let next = (Instant::now() + RECHECK).min(deadline);
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = shutdown.cancelled() => return Ok((answer, now)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: u64, alive: bool) -> Node {
+        Node {
+            id,
+            cluster: Some("c".into()),
+            hostname: format!("h{id}"),
+            ip: "127.0.0.1".into(),
+            bind_address: "127.0.0.1:8088".into(),
+            bind_address_compat: "127.0.0.1:8088".into(),
+            alive,
+            ttl: 15,
+            registered_at: "2026-12-01T00:00:00Z".into(),
+            last_seen: "2026-12-01T00:00:00Z".into(),
+            version: None,
+            url: None,
+            applied_version: None,
+        }
+    }
+
+    #[test]
+    fn the_index_follows_membership_not_last_seen() {
+        let a = vec![node(1, true), node(2, true)];
+        let mut seen = a.clone();
+        seen[0].last_seen = "2026-12-01T00:00:05Z".into();
+        assert_eq!(index(&a), index(&seen));
+        let mut died = a.clone();
+        died[1].alive = false;
+        assert_ne!(index(&a), index(&died));
+        let mut applied = a.clone();
+        applied[0].applied_version = Some(3);
+        assert_ne!(index(&a), index(&applied));
+        assert_ne!(index(&a), index(&a[..1]));
+        assert_ne!(index(&[]), 0);
+    }
+}
