@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the data path: InfluxDB''s /write and /query in front of a cluster, every write to every member')
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
@@ -40,6 +41,52 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ under DIR (for maintainers)')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Join the local influxd to a cluster and keep its schema in step with the other members')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load')
+            break
+        }
+        'cflux;relay' {
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The cluster this relay fronts')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where InfluxDB clients connect')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where the members'' queues are kept')
+            [CompletionResult]::new('--queue-max-bytes', '--queue-max-bytes', [CompletionResultType]::ParameterName, 'The most one member''s queue holds, in bytes; past it its oldest entries are dropped')
+            [CompletionResult]::new('--queue-max-age', '--queue-max-age', [CompletionResultType]::ParameterName, 'The oldest entry a member''s queue keeps; older ones are dropped')
+            [CompletionResult]::new('--write-timeout', '--write-timeout', [CompletionResultType]::ParameterName, 'How long a member may take to answer a write before it is queued for it instead')
+            [CompletionResult]::new('--schema-wait', '--schema-wait', [CompletionResultType]::ParameterName, 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered')
+            [CompletionResult]::new('--max-body-bytes', '--max-body-bytes', [CompletionResultType]::ParameterName, 'The largest write body, in bytes (after gunzip), as influxd''s max-body-size')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager (not of long polls)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate (PEM) to check https:// managers against instead of the system''s roots')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each member of a running relay: alive, caught up, its queue')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;relay;status' {
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'The relay to ask')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager (not of long polls)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate (PEM) to check https:// managers against instead of the system''s roots')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cflux;relay;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each member of a running relay: alive, caught up, its queue')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cflux;relay;help;status' {
+            break
+        }
+        'cflux;relay;help;help' {
             break
         }
         'cflux;nodes' {
@@ -289,6 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
         'cflux;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Join the local influxd to a cluster and keep its schema in step with the other members')
+            [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the data path: InfluxDB''s /write and /query in front of a cluster, every write to every member')
             [CompletionResult]::new('nodes', 'nodes', [CompletionResultType]::ParameterValue, 'List, register, heartbeat and deregister nodes')
             [CompletionResult]::new('clusters', 'clusters', [CompletionResultType]::ParameterValue, 'List clusters with their metadata versions and node counts')
             [CompletionResult]::new('meta', 'meta', [CompletionResultType]::ParameterValue, 'Read and write a cluster''s versioned metadata')
@@ -302,6 +350,13 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;agent' {
+            break
+        }
+        'cflux;help;relay' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each member of a running relay: alive, caught up, its queue')
+            break
+        }
+        'cflux;help;relay;status' {
             break
         }
         'cflux;help;nodes' {

@@ -40,6 +40,9 @@ _cflux() {
             cflux,nodes)
                 cmd="cflux__subcmd__nodes"
                 ;;
+            cflux,relay)
+                cmd="cflux__subcmd__relay"
+                ;;
             cflux,serve)
                 cmd="cflux__subcmd__serve"
                 ;;
@@ -79,6 +82,9 @@ _cflux() {
             cflux__subcmd__help,nodes)
                 cmd="cflux__subcmd__help__subcmd__nodes"
                 ;;
+            cflux__subcmd__help,relay)
+                cmd="cflux__subcmd__help__subcmd__relay"
+                ;;
             cflux__subcmd__help,serve)
                 cmd="cflux__subcmd__help__subcmd__serve"
                 ;;
@@ -114,6 +120,9 @@ _cflux() {
                 ;;
             cflux__subcmd__help__subcmd__nodes,register)
                 cmd="cflux__subcmd__help__subcmd__nodes__subcmd__register"
+                ;;
+            cflux__subcmd__help__subcmd__relay,status)
+                cmd="cflux__subcmd__help__subcmd__relay__subcmd__status"
                 ;;
             cflux__subcmd__meta,delete)
                 cmd="cflux__subcmd__meta__subcmd__delete"
@@ -187,6 +196,18 @@ _cflux() {
             cflux__subcmd__nodes__subcmd__help,register)
                 cmd="cflux__subcmd__nodes__subcmd__help__subcmd__register"
                 ;;
+            cflux__subcmd__relay,help)
+                cmd="cflux__subcmd__relay__subcmd__help"
+                ;;
+            cflux__subcmd__relay,status)
+                cmd="cflux__subcmd__relay__subcmd__status"
+                ;;
+            cflux__subcmd__relay__subcmd__help,help)
+                cmd="cflux__subcmd__relay__subcmd__help__subcmd__help"
+                ;;
+            cflux__subcmd__relay__subcmd__help,status)
+                cmd="cflux__subcmd__relay__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -194,7 +215,7 @@ _cflux() {
 
     case "${cmd}" in
         cflux)
-            opts="-o -h -V --endpoint --timeout --token --cacert --output --help --version nodes clusters meta help serve completions generate agent bench"
+            opts="-o -h -V --endpoint --timeout --token --cacert --output --help --version relay nodes clusters meta help serve completions generate agent bench"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,7 +575,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help)
-            opts="serve agent nodes clusters meta bench completions generate help"
+            opts="serve agent relay nodes clusters meta bench completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,6 +841,34 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__help__subcmd__nodes__subcmd__register)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__relay)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__help__subcmd__relay__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1497,6 +1546,160 @@ _cflux() {
                     return 0
                     ;;
                 --bind-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__relay)
+            opts="-o -h -V --cluster --listen --data-dir --queue-max-bytes --queue-max-age --write-timeout --schema-wait --max-body-bytes --endpoint --timeout --token --cacert --output --help --version status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json wide" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__relay__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__relay__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__relay__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cflux__subcmd__relay__subcmd__status)
+            opts="-o -h --relay --endpoint --timeout --token --cacert --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --relay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand relay 'Run the data path: InfluxDB''s /write and /query in front of a cluster, every write to every member'
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
@@ -37,6 +38,47 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand generate 'Write completions/ and man/ under DIR (for maintainers)'
             cand agent 'Join the local influxd to a cluster and keep its schema in step with the other members'
             cand bench 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+        }
+        &'cflux;relay'= {
+            cand --cluster 'The cluster this relay fronts'
+            cand --listen 'Where InfluxDB clients connect'
+            cand --data-dir 'Where the members'' queues are kept'
+            cand --queue-max-bytes 'The most one member''s queue holds, in bytes; past it its oldest entries are dropped'
+            cand --queue-max-age 'The oldest entry a member''s queue keeps; older ones are dropped'
+            cand --write-timeout 'How long a member may take to answer a write before it is queued for it instead'
+            cand --schema-wait 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered'
+            cand --max-body-bytes 'The largest write body, in bytes (after gunzip), as influxd''s max-body-size'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Show each member of a running relay: alive, caught up, its queue'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;relay;status'= {
+            cand --relay 'The relay to ask'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;relay;help'= {
+            cand status 'Show each member of a running relay: alive, caught up, its queue'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;relay;help;status'= {
+        }
+        &'cflux;relay;help;help'= {
         }
         &'cflux;nodes'= {
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
@@ -254,6 +296,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help'= {
             cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
             cand agent 'Join the local influxd to a cluster and keep its schema in step with the other members'
+            cand relay 'Run the data path: InfluxDB''s /write and /query in front of a cluster, every write to every member'
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
@@ -265,6 +308,11 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;serve'= {
         }
         &'cflux;help;agent'= {
+        }
+        &'cflux;help;relay'= {
+            cand status 'Show each member of a running relay: alive, caught up, its queue'
+        }
+        &'cflux;help;relay;status'= {
         }
         &'cflux;help;nodes'= {
             cand list 'List managers and InfluxDB nodes (all clusters, or one)'

@@ -33,6 +33,7 @@ json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_needs_command" -s h -l help -d 'Print help'
 complete -c cflux -n "__fish_cflux_needs_command" -s V -l version -d 'Print version'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "relay" -d 'Run the data path: InfluxDB\'s /write and /query in front of a cluster, every write to every member'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
@@ -42,6 +43,36 @@ complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print 
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l cluster -d 'The cluster this relay fronts' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l listen -d 'Where InfluxDB clients connect' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l data-dir -d 'Where the members\' queues are kept' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-bytes -d 'The most one member\'s queue holds, in bytes; past it its oldest entries are dropped' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-age -d 'The oldest entry a member\'s queue keeps; older ones are dropped' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l write-timeout -d 'How long a member may take to answer a write before it is queued for it instead' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l schema-wait -d 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l max-body-bytes -d 'The largest write body, in bytes (after gunzip), as influxd\'s max-body-size' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -s V -l version -d 'Print version'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Show each member of a running relay: alive, caught up, its queue'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -l relay -d 'The relay to ask' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show each member of a running relay: alive, caught up, its queue'
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand nodes; and not __fish_seen_subcommand_from list register refresh down deregister help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
@@ -192,15 +223,17 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "relay" -d 'Run the data path: InfluxDB\'s /write and /query in front of a cluster, every write to every member'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from relay" -f -a "status" -d 'Show each member of a running relay: alive, caught up, its queue'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "refresh" -d 'Send one heartbeat for a node'

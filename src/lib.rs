@@ -13,10 +13,14 @@
 //!   (`cflux nodes|clusters|meta`).
 //! * [`agent`] — `cflux agent`, the sidecar that keeps a stock influxd's
 //!   schema in step with its cluster, through [`client`].
-//! * [`bench`] — `cflux bench`, load against a manager and etcd.
+//! * [`relay`] — `cflux relay`, the data path: InfluxDB's `/write` and
+//!   `/query` in front of a cluster, replicating every write to every
+//!   member, with a durable queue for members that are down.
+//! * [`bench`] — `cflux bench`, load against a manager, etcd and a relay.
 //!
 //! Shared by all of them, and importing none of them: [`wire`], the HTTP
 //! contract (JSON bodies, headers, cluster names in paths, durations);
+//! [`schema`], the schema document agents keep in a cluster's metadata;
 //! [`backoff`]; [`tls`]; [`exit`], the exit codes; [`output`], tables and
 //! JSON on standard output; [`signal`], SIGINT and SIGTERM.
 //!
@@ -31,6 +35,8 @@ pub mod client;
 pub mod exit;
 pub mod manager;
 pub mod output;
+pub mod relay;
+pub mod schema;
 pub mod signal;
 pub mod store;
 pub mod tls;

@@ -1,7 +1,7 @@
 //! Applying a merged schema to the local influxd, and working out what the
 //! node and the cluster then agree on.
 //!
-//! [`apply`] runs the [`plan`](crate::agent::schema::plan) made on the snapshot the
+//! [`apply`] runs the [`plan`](crate::schema::plan) made on the snapshot the
 //! merge used, pass after pass (a created database gets its policies and
 //! queries on the next pass), re-reading the server each time: what appeared
 //! or changed after the snapshot is never dropped or reverted, and one
@@ -11,8 +11,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use crate::agent::influx::{Influx, InfluxError};
-use crate::agent::schema::flat::{self, Flat, Key};
-use crate::agent::schema::{self, Schema};
+use crate::schema::flat::{self, Flat, Key};
+use crate::schema::{self, Schema};
 
 /// Passes of plan-and-run before the rest is left to the next round.
 const PASSES: usize = 4;
@@ -167,7 +167,7 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::schema::flat::Value;
+    use crate::schema::flat::Value;
 
     fn f(keys: &[&str]) -> Flat {
         keys.iter()
@@ -215,10 +215,10 @@ mod tests {
             &f(&[]),
             &BTreeSet::new(),
         );
-        let merged = crate::agent::schema::merge(
+        let merged = crate::schema::merge(
             &base,
             &flat::unflatten(&f(&["d"])),
-            &crate::agent::schema::Document::new(flat::unflatten(&with("B"))),
+            &crate::schema::Document::new(flat::unflatten(&with("B"))),
             2,
         );
         assert_eq!(flat::flatten(&merged.document.schema), with("B"));

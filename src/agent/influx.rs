@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::agent::schema::{Database, RESERVED, RetentionPolicy, Schema, quote};
+use crate::schema::{Database, RESERVED, RetentionPolicy, Schema, quote};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InfluxError {

@@ -1,6 +1,6 @@
 //! The agent's node membership: wait for influxd, register (or reuse the
 //! saved id, or the node's own record found by hostname, bind address and
-//! URL), heartbeat at a third of the TTL (and at once when the sync has
+//! URL), heartbeat at a third of the TTL while influxd answers `/ping` (and at once when the sync has
 //! applied a new metadata version, which heartbeats report), register again when the manager
 //! has forgotten the node or the saved id names another node's record (a
 //! store that went back hands ids out again), and say "going down" on
@@ -16,6 +16,8 @@ use crate::client::{Client, ClientError};
 use crate::wire::Node;
 use crate::wire::Registration;
 
+/// How long influxd may take to answer `/ping` before a heartbeat.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the "going down" call may take at shutdown.
 const DOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -35,7 +37,39 @@ pub async fn run(agent: &Agent, shutdown: &CancellationToken) -> anyhow::Result<
     let mut id = agent.state.node_id()?;
     let mut backoff = Backoff::default();
     let mut applied = agent.applied.subscribe();
+    let mut influx_down = false;
     loop {
+        // A node is alive while its InfluxDB is: without an answer, no
+        // heartbeat, so the manager lists it dead and relays queue for it.
+        if id.is_some() {
+            let up = tokio::time::timeout(PING_TIMEOUT, agent.influx.ping()).await;
+            match up {
+                Ok(Ok(_)) if influx_down => {
+                    tracing::info!("InfluxDB answers again; heartbeating");
+                    influx_down = false;
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) if !influx_down => {
+                    tracing::warn!(
+                        "InfluxDB does not answer ({e}); not heartbeating until it does"
+                    );
+                    influx_down = true;
+                }
+                Err(_) if !influx_down => {
+                    tracing::warn!(
+                        "InfluxDB does not answer /ping in {PING_TIMEOUT:?}; not heartbeating until it does"
+                    );
+                    influx_down = true;
+                }
+                _ => {}
+            }
+            if influx_down {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+        }
         let reported = *applied.borrow_and_update();
         let answer = match id {
             Some(id) => agent.client.refresh(cluster, id, reported).await,

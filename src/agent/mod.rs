@@ -1,7 +1,7 @@
 //! `cflux agent`: the sidecar that makes a stock influxd a member of a
 //! cluster ([`membership`]) and keeps its databases, retention policies and
 //! continuous queries in step with the other members through the cluster's
-//! metadata ([`sync`], [`crate::agent::schema`]). Its node id and last synced
+//! metadata ([`sync`], [`crate::schema`]). Its node id and last synced
 //! schema live in the state folder ([`state`]).
 //!
 //! Exit codes: `0` stopped by SIGINT/SIGTERM, or `--leave` done; `1` a
@@ -12,7 +12,6 @@
 mod apply;
 pub mod influx;
 mod membership;
-pub mod schema;
 pub mod state;
 mod sync;
 

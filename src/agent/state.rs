@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::schema::Schema;
-use crate::agent::schema::flat::Key;
+use crate::schema::Schema;
+use crate::schema::flat::Key;
 
 pub struct StateDir {
     dir: PathBuf,

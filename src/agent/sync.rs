@@ -20,10 +20,10 @@ use super::Agent;
 use super::apply::{self, Applied};
 use super::state::{Pending, Synced};
 use crate::agent::influx::InfluxError;
-use crate::agent::schema::flat::{self, Flat, Key};
-use crate::agent::schema::{self, Document, Schema};
 use crate::client::follow::{Follower, Notice};
 use crate::client::{ClientError, Version};
+use crate::schema::flat::{self, Flat, Key};
+use crate::schema::{self, Document, Schema};
 
 /// Merge-and-write rounds before giving up until the next trigger.
 const ROUNDS: usize = 5;

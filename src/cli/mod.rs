@@ -48,6 +48,12 @@ pub enum Command {
         after_help = "Examples:\n  cflux agent --cluster prod --endpoint http://cflux-1:8000,http://cflux-2:8000 --state-dir /var/lib/cflux-agent\n  cflux agent --cluster prod --state-dir /var/lib/cflux-agent --leave"
     )]
     Agent(crate::agent::AgentArgs),
+    /// Run the data path: InfluxDB's /write and /query in front of a cluster, every write to every member
+    #[command(
+        version,
+        after_help = "Examples:\n  cflux relay --cluster prod --endpoint http://cflux-1:8000 --listen 0.0.0.0:8087 --data-dir /var/lib/cflux-relay\n  cflux relay status -o json"
+    )]
+    Relay(crate::relay::RelayArgs),
     /// List, register, heartbeat and deregister nodes
     Nodes {
         #[command(subcommand)]
@@ -104,6 +110,14 @@ pub fn main() -> ExitCode {
             init_logging();
             client_verb(async move {
                 crate::agent::run(agent_args, &args.connection, crate::signal::stop()).await
+            })
+        }
+        Command::Relay(relay_args) => {
+            if relay_args.command.is_none() {
+                init_logging();
+            }
+            multi_thread(async move {
+                crate::relay::run(relay_args, &args.connection, args.output).await
             })
         }
         Command::Nodes { command } => {

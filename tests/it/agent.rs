@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cflux::agent::schema::Schema;
+use cflux::schema::Schema;
 use serde_json::Value;
 
 use crate::support::{Agent, Etcd, Influxd, Manager, ServeProcess, TestStore};

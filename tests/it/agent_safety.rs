@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cflux::agent::schema::{Document, Schema};
+use cflux::schema::{Document, Schema};
 use serde_json::Value;
 
 use crate::agent::{all_have, has_policy, node_with_url, until};
@@ -72,11 +72,8 @@ async fn databases_created_while_agents_reconcile_are_never_dropped() {
         let mut made = Vec::new();
         while Instant::now() < end {
             let db = format!("{prefix}{}", made.len());
-            i.query(&format!(
-                "CREATE DATABASE {}",
-                cflux::agent::schema::quote(&db)
-            ))
-            .await;
+            i.query(&format!("CREATE DATABASE {}", cflux::schema::quote(&db)))
+                .await;
             i.write(&db, "m v=1i 1000000000").await;
             made.push(db);
         }
@@ -393,7 +390,7 @@ async fn hard_names_round_trip_and_a_failing_statement_blocks_nothing() {
     // What influxd accepts: no slash, backslash or control character in
     // database and policy names; anything in continuous-query names.
     let db = "wéird \"db\" 名前 select.dotted";
-    let q = cflux::agent::schema::quote;
+    let q = cflux::schema::quote;
     i1.query(&format!("CREATE DATABASE {}", q(db))).await;
     i1.query(&format!(
         "CREATE RETENTION POLICY {} ON {} DURATION 2d REPLICATION 1",

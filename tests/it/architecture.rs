@@ -17,6 +17,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("exit", &[]),
     ("signal", &[]),
     ("output", &["exit"]),
+    ("schema", &[]),
     ("manager", &["store", "wire", "backoff", "tls"]),
     // The store knows no HTTP, no configuration, no service above it.
     ("store", &["backoff", "tls"]),
@@ -27,7 +28,13 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "agent",
         &[
-            "client", "wire", "backoff", "tls", "exit", "output", "signal",
+            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal",
+        ],
+    ),
+    (
+        "relay",
+        &[
+            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal",
         ],
     ),
     (

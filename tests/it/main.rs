@@ -17,6 +17,7 @@ mod generated;
 mod hostile;
 mod openapi;
 mod original_client;
+mod relay;
 mod security;
 mod store_conformance;
 mod support;

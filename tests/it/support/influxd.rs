@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cflux::agent::influx::Influx;
-use cflux::agent::schema::Schema;
+use cflux::schema::Schema;
 use tempfile::TempDir;
 
 pub struct Influxd {
@@ -45,43 +45,36 @@ impl Influxd {
             wal = p("wal"),
         );
         std::fs::write(dir.path().join("influxdb.conf"), config).expect("config");
-        let log = std::fs::File::create(dir.path().join("influxd.log")).expect("log file");
-        let mut child = Command::new("influxd")
-            .arg("-config")
-            .arg(dir.path().join("influxdb.conf"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run `influxd` ({e}). The agent tests need a real InfluxDB 1.x: \
-                     install Debian's influxdb package (scripts/install-deps --test, or \
-                     apt-get install influxdb influxdb-client)"
-                )
-            });
+        let mut child = launch(&dir);
         let url = format!("http://127.0.0.1:{port}");
         let client = Influx::new(&url, None).expect("client");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if client.ping().await.is_ok() {
-                return Ok(Influxd {
-                    dir,
-                    port,
-                    child,
-                    client,
-                });
+        match wait_for_ping(&client, &mut child, &dir).await {
+            Ok(()) => Ok(Influxd {
+                dir,
+                port,
+                child,
+                client,
+            }),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(e)
             }
-            if let Ok(Some(status)) = child.try_wait() {
-                let log =
-                    std::fs::read_to_string(dir.path().join("influxd.log")).unwrap_or_default();
-                return Err(format!("influxd exited with {status}: {log}"));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        Err("influxd did not answer /ping within 20s".into())
+    }
+
+    /// SIGKILL: influxd dies wherever it is.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts influxd again on the same ports and data (after [`Influxd::kill`]).
+    pub async fn restart(&mut self) {
+        self.child = launch(&self.dir);
+        if let Err(e) = wait_for_ping(&self.client, &mut self.child, &self.dir).await {
+            panic!("influxd would not restart: {e}");
+        }
     }
 
     pub fn url(&self) -> String {
@@ -130,8 +123,8 @@ impl Influxd {
     pub async fn count(&self, db: &str, measurement: &str) -> u64 {
         let q = format!(
             "SELECT count(*) FROM {}..{}",
-            cflux::agent::schema::quote(db),
-            cflux::agent::schema::quote(measurement)
+            cflux::schema::quote(db),
+            cflux::schema::quote(measurement)
         );
         let r = self.client.query(std::slice::from_ref(&q)).await;
         let series = r.unwrap_or_else(|e| panic!("{q}: {e}"));
@@ -146,6 +139,45 @@ impl Influxd {
     pub async fn databases(&self) -> Vec<String> {
         self.schema().await.databases.into_keys().collect()
     }
+}
+
+/// Runs influxd on the config in `dir`, logging to `dir/influxd.log`.
+fn launch(dir: &TempDir) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join("influxd.log"))
+        .expect("log file");
+    Command::new("influxd")
+        .arg("-config")
+        .arg(dir.path().join("influxdb.conf"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `influxd` ({e}). The agent tests need a real InfluxDB 1.x: \
+                 install Debian's influxdb package (scripts/install-deps --test, or \
+                 apt-get install influxdb influxdb-client)"
+            )
+        })
+}
+
+/// Waits (at most 20 s) until `/ping` answers.
+async fn wait_for_ping(client: &Influx, child: &mut Child, dir: &TempDir) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if client.ping().await.is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(dir.path().join("influxd.log")).unwrap_or_default();
+            return Err(format!("influxd exited with {status}: {log}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("influxd did not answer /ping within 20s".into())
 }
 
 impl Drop for Influxd {

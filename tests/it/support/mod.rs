@@ -7,6 +7,7 @@ pub mod influxd;
 pub mod manager;
 pub mod pki;
 pub mod process;
+pub mod relay;
 pub mod serve;
 
 use std::net::TcpListener;
@@ -18,6 +19,7 @@ pub use influxd::Influxd;
 pub use manager::{Backend, Manager, TestStore, test_config};
 pub use pki::Pki;
 pub use process::Running;
+pub use relay::RelayProcess;
 pub use serve::{LoggedServe, ServeProcess};
 
 /// Sends SIGTERM to a child process, as systemd or Ctrl-C would stop it.

@@ -125,7 +125,7 @@ fn keys<'a>(a: &'a Flat, b: &'a Flat, c: &'a Flat) -> BTreeSet<&'a Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::schema::RetentionPolicy;
+    use crate::schema::RetentionPolicy;
 
     /// A schema from a compact spelling: `"db"` is a database with no policies
     /// yet; `"db.rp=30d"` a policy; `"db.rp=30d*"` the default

@@ -291,8 +291,8 @@ impl Planner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::schema::flat::flatten;
-    use crate::agent::schema::{Database, Document, RetentionPolicy, Schema};
+    use crate::schema::flat::flatten;
+    use crate::schema::{Database, Document, RetentionPolicy, Schema};
 
     fn rp(duration: &str, default: bool) -> RetentionPolicy {
         RetentionPolicy {

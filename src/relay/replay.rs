@@ -1,0 +1,181 @@
+//! Replaying each member's queue, oldest first, once the member can take
+//! it: alive, and with the cluster's schema applied by its agent, so a
+//! replay never meets "database not found".
+//!
+//! An entry leaves the queue only when the member took it, or when it
+//! refused it for a reason replaying cannot change (bad line protocol:
+//! logged and counted). A missing database or retention policy, refused
+//! credentials, a 5xx or no answer keep it, and it is tried again with a
+//! growing pause. A member that leaves the cluster (deregistered, or
+//! forgotten by the manager) has its queue dropped, logged.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::Relay;
+use super::forward::{self, Outcome};
+use crate::backoff::Backoff;
+
+/// The longest pause between looks when nothing wakes a replayer.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// Keeps one replayer per member with a queue until `shutdown`.
+pub async fn run(relay: Arc<Relay>, shutdown: CancellationToken) {
+    let mut replayers: HashMap<u64, JoinHandle<()>> = HashMap::new();
+    let mut view = relay.view.clone();
+    view.borrow_and_update();
+    loop {
+        replayers.retain(|_, task| !task.is_finished());
+        for id in relay.queue.members() {
+            replayers
+                .entry(id)
+                .or_insert_with(|| tokio::spawn(replay(relay.clone(), id, shutdown.clone())));
+        }
+        tokio::select! {
+            _ = view.changed() => {}
+            _ = relay.queued.notified() => {}
+            _ = tokio::time::sleep(IDLE) => {}
+            _ = shutdown.cancelled() => break,
+        }
+    }
+    for (_, task) in replayers {
+        let _ = task.await;
+    }
+}
+
+/// Waits for a change of the view, a push, a second, or shutdown (`true`).
+async fn pause(relay: &Relay, longest: Duration, shutdown: &CancellationToken) -> bool {
+    let mut view = relay.view.clone();
+    view.borrow_and_update();
+    tokio::select! {
+        _ = view.changed() => false,
+        _ = relay.queued.notified() => false,
+        _ = tokio::time::sleep(longest) => false,
+        _ = shutdown.cancelled() => true,
+    }
+}
+
+async fn replay(relay: Arc<Relay>, id: u64, shutdown: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
+    let mut waiting = false;
+    let mut failing: Option<String> = None;
+    loop {
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let view = relay.snapshot();
+        let depth = relay.queue.depth(id);
+        let member = match view.member(id) {
+            Some(m) => m.clone(),
+            None if view.known => {
+                tracing::warn!(
+                    member = id,
+                    points = depth.points,
+                    entries = depth.entries,
+                    "the member left the cluster: dropping its queue"
+                );
+                relay.queue.forget(id);
+                return;
+            }
+            None => {
+                if pause(&relay, IDLE, &shutdown).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        if depth.entries == 0 {
+            if pause(&relay, IDLE, &shutdown).await {
+                return;
+            }
+            continue;
+        }
+        if !view.ready(&member) {
+            if !waiting {
+                tracing::info!(
+                    member = id,
+                    alive = member.alive,
+                    applied = ?member.applied,
+                    cluster_version = view.version,
+                    points = depth.points,
+                    "the member's queue waits until it is alive with the cluster's schema"
+                );
+                waiting = true;
+            }
+            if pause(&relay, IDLE, &shutdown).await {
+                return;
+            }
+            continue;
+        }
+        if waiting {
+            tracing::info!(
+                member = id,
+                points = depth.points,
+                "replaying the member's queue"
+            );
+            waiting = false;
+        }
+        let queue = relay.queue.clone();
+        let first = tokio::task::spawn_blocking(move || queue.first(id)).await;
+        let (seq, entry) = match first {
+            Ok(Ok(Some(found))) => found,
+            Ok(Ok(None)) => continue,
+            Ok(Err(e)) => {
+                tracing::error!(member = id, "cannot read the queue: {e}");
+                if pause(&relay, backoff.next_delay(), &shutdown).await {
+                    return;
+                }
+                continue;
+            }
+            Err(_) => return,
+        };
+        let send = forward::send(&relay.http, &member.url, &entry, relay.config.write_timeout);
+        let outcome = relay.tracked(id, entry.points, send).await;
+        let keep = match outcome {
+            Outcome::Taken(_) => None,
+            Outcome::Refused(a) if a.is_missing_schema() || matches!(a.status, 401 | 403) => {
+                Some(format!(
+                    "HTTP {}: {}",
+                    a.status,
+                    String::from_utf8_lossy(&a.body).trim()
+                ))
+            }
+            Outcome::Refused(a) => {
+                tracing::warn!(
+                    member = id,
+                    points = entry.points,
+                    status = a.status,
+                    body = %String::from_utf8_lossy(&a.body).trim(),
+                    "the member refuses a queued entry for good; dropping it"
+                );
+                None
+            }
+            Outcome::Failed(reason) => Some(reason),
+        };
+        match keep {
+            None => {
+                if let Err(e) = relay.queue.remove(id, seq).await {
+                    tracing::error!(member = id, "cannot remove a replayed entry: {e}");
+                }
+                if failing.take().is_some() {
+                    tracing::info!(member = id, "replays reach the member again");
+                }
+                backoff.reset();
+            }
+            Some(reason) => {
+                if failing.as_deref() != Some(reason.as_str()) {
+                    tracing::warn!(member = id, %reason, "replay failed; keeping the entry and trying again");
+                    failing = Some(reason);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff.next_delay()) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+}
