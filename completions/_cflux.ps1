@@ -44,14 +44,15 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;relay' {
-            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The cluster this relay fronts')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where InfluxDB clients connect')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where the members'' queues are kept')
-            [CompletionResult]::new('--queue-max-bytes', '--queue-max-bytes', [CompletionResultType]::ParameterName, 'The most one member''s queue holds, in bytes; past it its oldest entries are dropped')
-            [CompletionResult]::new('--queue-max-age', '--queue-max-age', [CompletionResultType]::ParameterName, 'The oldest entry a member''s queue keeps; older ones are dropped')
-            [CompletionResult]::new('--write-timeout', '--write-timeout', [CompletionResultType]::ParameterName, 'How long a member may take to answer a write before it is queued for it instead')
-            [CompletionResult]::new('--schema-wait', '--schema-wait', [CompletionResultType]::ParameterName, 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered')
-            [CompletionResult]::new('--max-body-bytes', '--max-body-bytes', [CompletionResultType]::ParameterName, 'The largest write body, in bytes (after gunzip), as influxd''s max-body-size')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A TOML file with these options (flags and environment override it)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The cluster this relay fronts [default: default]')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Where InfluxDB clients connect [default: 127.0.0.1:8087]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where the members'' queues are kept [default: ./cflux-relay]')
+            [CompletionResult]::new('--queue-max-bytes', '--queue-max-bytes', [CompletionResultType]::ParameterName, 'The most one member''s queue holds, in bytes; past it, its oldest entries are dropped [default: 1073741824]')
+            [CompletionResult]::new('--queue-max-age', '--queue-max-age', [CompletionResultType]::ParameterName, 'The oldest entry a member''s queue keeps; older ones are dropped [default: 24h]')
+            [CompletionResult]::new('--write-timeout', '--write-timeout', [CompletionResultType]::ParameterName, 'How long a member may take to answer a write before the write is queued for it instead [default: 10s]')
+            [CompletionResult]::new('--schema-wait', '--schema-wait', [CompletionResultType]::ParameterName, 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered [default: 10s]')
+            [CompletionResult]::new('--max-body-bytes', '--max-body-bytes', [CompletionResultType]::ParameterName, 'The largest write body, in bytes once gunzipped, as influxd''s max-body-size [default: 25000000]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager (not of long polls)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)')

@@ -1581,12 +1581,16 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__relay)
-            opts="-o -h -V --cluster --listen --data-dir --queue-max-bytes --queue-max-age --write-timeout --schema-wait --max-body-bytes --endpoint --timeout --token --cacert --output --help --version status help"
+            opts="-o -h -V --config --cluster --listen --data-dir --queue-max-bytes --queue-max-age --write-timeout --schema-wait --max-body-bytes --endpoint --timeout --token --cacert --output --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -43,14 +43,15 @@ complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print 
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l cluster -d 'The cluster this relay fronts' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l listen -d 'Where InfluxDB clients connect' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l data-dir -d 'Where the members\' queues are kept' -r -F
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-bytes -d 'The most one member\'s queue holds, in bytes; past it its oldest entries are dropped' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-age -d 'The oldest entry a member\'s queue keeps; older ones are dropped' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l write-timeout -d 'How long a member may take to answer a write before it is queued for it instead' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l schema-wait -d 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered' -r
-complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l max-body-bytes -d 'The largest write body, in bytes (after gunzip), as influxd\'s max-body-size' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l config -d 'A TOML file with these options (flags and environment override it)' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l cluster -d 'The cluster this relay fronts [default: default]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l listen -d 'Where InfluxDB clients connect [default: 127.0.0.1:8087]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l data-dir -d 'Where the members\' queues are kept [default: ./cflux-relay]' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-bytes -d 'The most one member\'s queue holds, in bytes; past it, its oldest entries are dropped [default: 1073741824]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l queue-max-age -d 'The oldest entry a member\'s queue keeps; older ones are dropped [default: 24h]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l write-timeout -d 'How long a member may take to answer a write before the write is queued for it instead [default: 10s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l schema-wait -d 'How long a schema statement (CREATE DATABASE, …) waits for the agents to publish it before it is answered [default: 10s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l max-body-bytes -d 'The largest write body, in bytes once gunzipped, as influxd\'s max-body-size [default: 25000000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand relay; and not __fish_seen_subcommand_from status help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r

@@ -1,7 +1,7 @@
 //! Exit codes: the numbers and what each verb means by them, written once.
 //!
 //! [`Exit`] is the only place a number is spelled. [`CLIENT`], [`SERVE`] and
-//! [`AGENT`] say what each verb means by the codes it uses; the man pages'
+//! [`AGENT`], [`RELAY`] say what each verb means by the codes it uses; the man pages'
 //! EXIT STATUS sections are rendered from them, and a test checks README's
 //! tables against them. A verb fails with a [`CliError`]: one line of text
 //! and the code it exits with.
@@ -100,6 +100,22 @@ pub const AGENT: Table = &[
     (Exit::Unreachable, "`--leave` with no manager reachable"),
 ];
 
+/// `cflux relay`.
+pub const RELAY: Table = &[
+    (
+        Exit::Success,
+        "Stopped by SIGINT or SIGTERM (every acknowledged write is in a member or its queue)",
+    ),
+    (
+        Exit::Failure,
+        "Cannot listen, or cannot open the queue in `--data-dir`",
+    ),
+    (
+        Exit::Usage,
+        "Usage or configuration error: unknown flag, bad value, invalid or unreadable config file",
+    ),
+];
+
 /// A verb's failure: the line printed after `cflux: error: ` and the code.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -149,7 +165,7 @@ mod tests {
 
     #[test]
     fn every_table_starts_with_success_and_lists_codes_in_order() {
-        for table in [CLIENT, SERVE, AGENT] {
+        for table in [CLIENT, SERVE, AGENT, RELAY] {
             assert_eq!(table[0].0, Exit::Success);
             assert!(table.windows(2).all(|w| w[0].0.code() < w[1].0.code()));
         }

@@ -121,13 +121,15 @@ fn render_page(man: &clap_mangen::Man, cmd: &clap::Command, w: &mut Vec<u8>) -> 
     Ok(())
 }
 
-/// The exit-code table of a page: serve's, the agent's, or the client
+/// The exit-code table of a page: serve's, the agent's, the relay's, or the client
 /// verbs' (also on `cflux.1`).
 fn exit_codes(cmd: &clap::Command) -> Option<exit::Table> {
     let name = cmd.get_display_name().unwrap_or(cmd.get_name());
     match name {
         n if n.starts_with("cflux-serve") => Some(exit::SERVE),
         n if n.starts_with("cflux-agent") => Some(exit::AGENT),
+        n if n.starts_with("cflux-relay-status") => Some(exit::CLIENT),
+        n if n.starts_with("cflux-relay") => Some(exit::RELAY),
         n if n.starts_with("cflux-completions") => None,
         _ => Some(exit::CLIENT),
     }

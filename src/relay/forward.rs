@@ -108,6 +108,8 @@ pub async fn classify(sent: reqwest::Result<reqwest::Response>) -> Outcome {
     match status {
         200..=299 => Outcome::Taken(answer),
         400 if text.contains("partial write") => Outcome::Taken(answer),
+        // A timeout or a throttle in between: the member may take it later.
+        408 | 429 => Outcome::Failed(format!("HTTP {status}: {}", text.trim())),
         400..=499 => Outcome::Refused(answer),
         500 if text.contains("retention policy not found") => Outcome::Refused(answer),
         _ => Outcome::Failed(format!("HTTP {status}: {}", text.trim())),

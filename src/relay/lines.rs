@@ -31,6 +31,19 @@ impl Precision {
         })
     }
 
+    /// As influxd 1.x's `/write` spells it (it reads anything else as
+    /// nanoseconds).
+    pub fn canonical(self) -> &'static str {
+        match self {
+            Precision::Nanoseconds => "n",
+            Precision::Microseconds => "u",
+            Precision::Milliseconds => "ms",
+            Precision::Seconds => "s",
+            Precision::Minutes => "m",
+            Precision::Hours => "h",
+        }
+    }
+
     /// Now, in this unit.
     pub fn now(self) -> u128 {
         let ns = SystemTime::now()
@@ -58,14 +71,15 @@ pub struct Batch {
 }
 
 /// `body` with `now` appended to each point that has no timestamp; `None`
-/// (and nothing copied) when every point has one.
+/// (and nothing copied) when every point has one. Lines end where influxd
+/// ends them: at a newline outside a quoted string field.
 pub fn stamp(body: &[u8], now: u128) -> (Option<Vec<u8>>, Batch) {
     let mut batch = Batch::default();
     let mut out: Option<Vec<u8>> = None;
     let mut start = 0;
     let stamp = format!(" {now}");
     while start < body.len() {
-        let end = memchr_newline(&body[start..]).map_or(body.len(), |i| start + i);
+        let (end, has_timestamp) = scan_line(body, start);
         let line = &body[start..end];
         let trimmed = trim_end(line);
         let text = trim_start(trimmed);
@@ -73,7 +87,7 @@ pub fn stamp(body: &[u8], now: u128) -> (Option<Vec<u8>>, Batch) {
         if is_point {
             batch.points += 1;
         }
-        if is_point && !has_timestamp(text) {
+        if is_point && !has_timestamp {
             batch.stamped += 1;
             let buf = out.get_or_insert_with(|| {
                 let mut b = Vec::with_capacity(body.len() + 32);
@@ -99,10 +113,6 @@ pub fn stamp(body: &[u8], now: u128) -> (Option<Vec<u8>>, Batch) {
     (out, batch)
 }
 
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
-}
-
 fn trim_end(b: &[u8]) -> &[u8] {
     let n = b
         .iter()
@@ -119,38 +129,59 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-/// Whether a point (`measurement[,tags] fields [timestamp]`) ends in a
-/// timestamp: it has a third section after the unescaped, unquoted spaces
-/// that end the key and the fields.
-fn has_timestamp(line: &[u8]) -> bool {
+/// The end of the line starting at `start` (the index of its newline, or
+/// the body's end) and whether it has a timestamp: a third section after
+/// the unescaped, unquoted spaces that end the key and the fields. Quoting
+/// follows influxd's `scanLine`: a `"` opens or closes a string only in the
+/// fields, and only after a field's `=`.
+fn scan_line(buf: &[u8], start: usize) -> (usize, bool) {
+    let mut i = start;
     let mut sections = 1;
-    let mut in_quotes = false;
-    let mut i = 0;
-    let mut previous_space = false;
-    while i < line.len() {
-        let c = line[i];
-        match c {
-            b'\\' => {
-                i += 2;
-                previous_space = false;
-                continue;
-            }
-            // Quotes delimit string field values only in the field section.
-            b'"' if sections == 2 => in_quotes = !in_quotes,
-            b' ' if !in_quotes => {
-                if !previous_space {
-                    sections += 1;
-                }
-                previous_space = true;
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        previous_space = false;
+    let mut quoted = false;
+    let (mut equals, mut commas) = (0, 0);
+    let mut after_space = true;
+    // Leading blanks are not a section break.
+    while i < buf.len() && matches!(buf[i], b' ' | b'\t') {
         i += 1;
     }
-    sections >= 3
+    while i < buf.len() {
+        let c = buf[i];
+        if c == b'\\' && i + 1 < buf.len() && buf[i + 1] != b'\n' {
+            i += 2;
+            after_space = false;
+            continue;
+        }
+        if c == b'\n' && !quoted {
+            break;
+        }
+        if !quoted && c == b' ' {
+            if !after_space {
+                sections += 1;
+            }
+            after_space = true;
+            i += 1;
+            continue;
+        }
+        if sections >= 2 {
+            match c {
+                b'=' if !quoted => equals += 1,
+                b',' if !quoted => commas += 1,
+                b'"' if equals > commas => quoted = !quoted,
+                _ => {}
+            }
+        }
+        after_space = false;
+        i += 1;
+    }
+    // Trailing blanks (and a CR) before the newline are no section.
+    let line = trim_end(&buf[start..i]);
+    let trailing_breaks = buf[start..i].len() != line.len() && after_space;
+    let sections = if trailing_breaks {
+        sections - 1
+    } else {
+        sections
+    };
+    (i, sections >= 3)
 }
 
 #[cfg(test)]
@@ -182,6 +213,18 @@ mod tests {
         assert_eq!(stamped(r#"cpu s="a \" b" 9"#), r#"cpu s="a \" b" 9"#);
         assert_eq!(stamped(r#"cpu s="a \" b""#), r#"cpu s="a \" b" 42"#);
         assert_eq!(stamped("cpu v=1   "), "cpu v=1 42");
+    }
+
+    #[test]
+    fn a_newline_inside_a_quoted_string_is_part_of_the_line() {
+        assert_eq!(
+            stamped("cpu s=\"a\nb\" 123\nm v=1"),
+            "cpu s=\"a\nb\" 123\nm v=1 42"
+        );
+        assert_eq!(stamped("cpu s=\"a\nb\"\n"), "cpu s=\"a\nb\" 42\n");
+        // A quote in a field key opens no string.
+        assert_eq!(stamped("cpu a\"b=1 5"), "cpu a\"b=1 5");
+        assert_eq!(stamped("cpu a\"b=1,c=\"x y\""), "cpu a\"b=1,c=\"x y\" 42");
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct View {
     pub version: u64,
     /// The schema that version holds; `None` without one, or when the
     /// document is not an agent's schema.
-    pub schema: Option<Schema>,
+    pub schema: Option<Arc<Schema>>,
     /// The last failure to reach the manager, while it lasts.
     pub manager_error: Option<String>,
 }
@@ -61,6 +61,13 @@ impl View {
     /// found"). Without a schema document there is nothing to wait for.
     pub fn ready(&self, m: &Member) -> bool {
         m.alive && (self.schema.is_none() || m.applied.is_some_and(|a| a >= self.version))
+    }
+
+    /// Whether reads may go to `m`: alive with nothing queued, so it has
+    /// every point (`queued`: its queue's entries). A schema version its
+    /// agent has yet to apply holds no data.
+    pub fn caught_up(&self, m: &Member, queued: u64) -> bool {
+        m.alive && queued == 0
     }
 
     /// Whether the schema lets a write into `db` (and `rp`): `Err` holds
@@ -177,7 +184,10 @@ async fn follow_metadata(
                 let (v, schema) = match latest {
                     None => (0, None),
                     Some(m) if m.version == 0 || m.body.is_empty() => (m.version, None),
-                    Some(m) => (m.version, Document::parse(&m.body).ok().map(|d| d.schema)),
+                    Some(m) => (
+                        m.version,
+                        Document::parse(&m.body).ok().map(|d| Arc::new(d.schema)),
+                    ),
                 };
                 tracing::debug!(version = v, "cluster metadata");
                 version = Some(v);
@@ -259,7 +269,7 @@ mod tests {
         );
         assert!(!view.ready(&member(None, false)));
         view.version = 4;
-        view.schema = Some(Schema::default());
+        view.schema = Some(Arc::new(Schema::default()));
         assert!(!view.ready(&member(None, true)));
         assert!(!view.ready(&member(Some(3), true)));
         assert!(view.ready(&member(Some(4), true)));
@@ -279,7 +289,7 @@ mod tests {
         db.retention_policies.insert("autogen".into(), rp);
         let mut schema = Schema::default();
         schema.databases.insert("db".into(), db);
-        view.schema = Some(schema);
+        view.schema = Some(Arc::new(schema));
         assert!(view.admits("db", None).is_ok());
         assert!(view.admits("db", Some("autogen")).is_ok());
         assert_eq!(view.admits("db", Some("x")).unwrap_err().0, 500);

@@ -8,6 +8,7 @@
 //! cluster with the InfluxDB URL their agent registered. Several relays may
 //! front one cluster; they share nothing but the manager.
 
+pub mod config;
 mod forward;
 pub mod lines;
 pub mod members;
@@ -18,8 +19,6 @@ pub mod status;
 mod write;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::{Client, Connection};
 use crate::exit::CliError;
-use crate::wire::parse_duration;
+pub use config::{RelayConfig, RunArgs};
 use members::View;
 use queue::{Limits, Queue};
 
@@ -44,61 +43,8 @@ pub struct RelayArgs {
     pub run: RunArgs,
 }
 
-/// How the relay runs (flags, or the `CFLUX_RELAY_*` environment).
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// The cluster this relay fronts
-    #[arg(long, env = "CFLUX_CLUSTER", default_value = "default", value_parser = crate::wire::cluster_arg)]
-    pub cluster: String,
-    /// Where InfluxDB clients connect
-    #[arg(
-        long,
-        env = "CFLUX_RELAY_LISTEN",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:8087"
-    )]
-    pub listen: SocketAddr,
-    /// Where the members' queues are kept
-    #[arg(
-        long,
-        env = "CFLUX_RELAY_DATA_DIR",
-        value_name = "DIR",
-        default_value = "./cflux-relay"
-    )]
-    pub data_dir: PathBuf,
-    /// The most one member's queue holds, in bytes; past it its oldest
-    /// entries are dropped
-    #[arg(
-        long,
-        env = "CFLUX_RELAY_QUEUE_MAX_BYTES",
-        value_name = "BYTES",
-        default_value_t = 1 << 30
-    )]
-    pub queue_max_bytes: u64,
-    /// The oldest entry a member's queue keeps; older ones are dropped
-    #[arg(long, env = "CFLUX_RELAY_QUEUE_MAX_AGE", value_name = "DUR",
-        value_parser = parse_duration, default_value = "24h")]
-    pub queue_max_age: Duration,
-    /// How long a member may take to answer a write before it is queued
-    /// for it instead
-    #[arg(long, env = "CFLUX_RELAY_WRITE_TIMEOUT", value_name = "DUR",
-        value_parser = parse_duration, default_value = "10s")]
-    pub write_timeout: Duration,
-    /// How long a schema statement (CREATE DATABASE, …) waits for the
-    /// agents to publish it before it is answered
-    #[arg(long, env = "CFLUX_RELAY_SCHEMA_WAIT", value_name = "DUR",
-        value_parser = parse_duration, default_value = "10s")]
-    pub schema_wait: Duration,
-    /// The largest write body, in bytes (after gunzip), as influxd's
-    /// max-body-size
-    #[arg(
-        long,
-        env = "CFLUX_RELAY_MAX_BODY_BYTES",
-        value_name = "BYTES",
-        default_value_t = 25_000_000
-    )]
-    pub max_body_bytes: usize,
-}
+/// The least time a data-changing statement (DELETE, DROP SERIES) gets.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the relay knows of one member besides the manager's view.
 #[derive(Clone, Debug, Default)]
@@ -109,10 +55,23 @@ pub struct Load {
     pub points_written: u64,
 }
 
+struct Outstanding<'a> {
+    relay: &'a Relay,
+    member: u64,
+}
+
+impl Drop for Outstanding<'_> {
+    fn drop(&mut self) {
+        if let Some(load) = self.relay.loads().get_mut(&self.member) {
+            load.outstanding = load.outstanding.saturating_sub(1);
+        }
+    }
+}
+
 /// Everything a handler can reach.
 pub struct Relay {
     pub cluster: String,
-    pub config: RunArgs,
+    pub config: RelayConfig,
     pub view: watch::Receiver<View>,
     pub queue: Queue,
     http: reqwest::Client,
@@ -137,11 +96,11 @@ impl Relay {
         points: u64,
         f: impl Future<Output = forward::Outcome>,
     ) -> forward::Outcome {
-        self.loads().entry(member).or_default().outstanding += 1;
+        let guard = self.outstanding(member);
         let outcome = f.await;
+        drop(guard);
         let mut loads = self.loads();
         let load = loads.entry(member).or_default();
-        load.outstanding -= 1;
         match &outcome {
             forward::Outcome::Taken(_) => {
                 load.points_written += points;
@@ -153,18 +112,26 @@ impl Relay {
         outcome
     }
 
-    /// A read or statement sent to `member`...
-    fn start(&self, member: u64) {
+    /// One more request outstanding at `member`, until the guard drops
+    /// (also when the client hangs up and the handler is dropped).
+    fn outstanding(&self, member: u64) -> Outstanding<'_> {
         self.loads().entry(member).or_default().outstanding += 1;
+        Outstanding {
+            relay: self,
+            member,
+        }
     }
 
-    /// ...answered, or failed with `error`.
-    fn finish(&self, member: u64, error: Option<String>) {
-        let mut loads = self.loads();
-        let load = loads.entry(member).or_default();
-        load.outstanding = load.outstanding.saturating_sub(1);
-        if error.is_some() {
-            load.last_error = error;
+    fn failed(&self, member: u64, error: String) {
+        self.loads().entry(member).or_default().last_error = Some(error);
+    }
+
+    /// How long a member may take with `entry`: statements that delete
+    /// data can take much longer than a write.
+    fn timeout_of(&self, entry: &queue::Entry) -> Duration {
+        match entry.kind {
+            queue::Kind::Write => self.config.write_timeout,
+            queue::Kind::Query => self.config.write_timeout.max(STATEMENT_TIMEOUT),
         }
     }
 
@@ -195,7 +162,7 @@ pub async fn run(
     if let Some(command) = args.command {
         return status::run(command, output).await;
     }
-    let config = args.run;
+    let config = args.run.resolve().map_err(CliError::usage)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| CliError::other(format!("cannot listen on {}: {e}", config.listen)))?;
@@ -207,7 +174,7 @@ pub async fn run(
 
 /// Serves on `listener` until `shutdown` completes.
 pub async fn serve(
-    config: RunArgs,
+    config: RelayConfig,
     client: Arc<Client>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,

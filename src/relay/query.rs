@@ -20,7 +20,9 @@ use super::Relay;
 use super::forward::PASSED;
 use super::members::Member;
 use super::queue::{Entry, Kind};
-use super::write::{Consistency, credentials, influx_error, now_ms, param, params, replicate};
+use super::write::{
+    Consistency, credentials, influx_error, now_ms, param, params, replicate_whole,
+};
 
 /// Where a query goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,7 +41,7 @@ pub enum Route {
 /// The route of a query of one or more statements: the widest any of them
 /// needs.
 pub fn route(q: &str) -> Route {
-    statements(q)
+    statements(&strip_comments(q))
         .iter()
         .map(|s| route_of(s))
         .max()
@@ -63,6 +65,95 @@ fn route_of(statement: &str) -> Route {
     }
 }
 
+/// `q` without InfluxQL's comments (`-- …` to the end of the line, and
+/// `/* … */`), outside quotes.
+fn strip_comments(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    let mut chars = q.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(qc) => {
+                out.push(c);
+                if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        out.push(n);
+                    }
+                } else if c == qc {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '-' && chars.peek() == Some(&'-') => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            None if c == '/' && chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+                out.push(' ');
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// `now()` in a statement that changes data, as the time the relay took it
+/// (an RFC 3339 literal): a member that runs it later from its queue
+/// deletes what the others deleted, not more.
+pub fn pin_now(q: &str, at_ms: u64) -> String {
+    let at = humantime::format_rfc3339_millis(
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(at_ms),
+    );
+    let mut out = String::with_capacity(q.len());
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    let bytes = q.as_bytes();
+    while i < q.len() {
+        let c = bytes[i] as char;
+        match quote {
+            Some(qc) => {
+                if c == '\\' && i + 1 < q.len() {
+                    out.push_str(&q[i..i + 2]);
+                    i += 2;
+                    continue;
+                }
+                if c == qc {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if q[i..].len() >= 5
+                && q[i..i + 5].eq_ignore_ascii_case("now()")
+                && (i == 0 || !(bytes[i - 1] as char).is_ascii_alphanumeric()) =>
+            {
+                out.push_str(&format!("'{at}'"));
+                i += 5;
+                continue;
+            }
+            None => {}
+        }
+        let ch = q[i..].chars().next().expect("in range");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
 /// Whether a `SELECT` writes its result (`INTO`), outside quotes.
 fn has_into(statement: &str) -> bool {
     unquoted_words(statement).any(|w| w.eq_ignore_ascii_case("INTO"))
@@ -84,10 +175,13 @@ fn unquoted_words(s: &str) -> impl Iterator<Item = String> + '_ {
                     quote = None;
                 }
             }
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c.is_whitespace() => {
+            // A quote ends a word too: `INTO"db"."rp".m`.
+            None if c == '\'' || c == '"' || c.is_whitespace() => {
                 if !word.is_empty() {
                     words.push(std::mem::take(&mut word));
+                }
+                if !c.is_whitespace() {
+                    quote = Some(c);
                 }
             }
             None => word.push(c),
@@ -155,6 +249,7 @@ pub async fn query(
     let view = relay.snapshot();
     let route = route(q);
     if route == Route::Everywhere {
+        let at = now_ms();
         let consistency = get("consistency").unwrap_or("");
         let entry = Entry {
             kind: Kind::Query,
@@ -162,9 +257,9 @@ pub async fn query(
             rp: None,
             precision: None,
             auth: credentials(&url_params, &headers),
-            q: Some(q.to_string()),
+            q: Some(pin_now(q, at)),
             points: 0,
-            at: now_ms(),
+            at,
             body: Bytes::new(),
         };
         let consistency = match consistency {
@@ -173,13 +268,13 @@ pub async fn query(
             "all" => Consistency::All,
             _ => Consistency::One,
         };
-        return replicate(&relay, entry, consistency).await;
+        return replicate_whole(relay, entry, consistency).await;
     }
     let mut candidates: Vec<&Member> = view
         .members
         .iter()
         .filter(|m| match route {
-            Route::Read => view.ready(m) && relay.queue.depth(m.id).entries == 0,
+            Route::Read => view.caught_up(m, relay.queue.depth(m.id).entries),
             _ => m.alive,
         })
         .collect();
@@ -205,22 +300,23 @@ pub async fn query(
         if !url_params.is_empty() {
             req = req.query(&url_params);
         }
-        for name in [
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::ACCEPT_ENCODING,
-        ] {
+        // A read's answer streams through as the member encodes it; a
+        // schema statement's is read here, so it comes unencoded.
+        let encoding = (route != Route::Schema).then_some(header::ACCEPT_ENCODING);
+        for name in [header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]
+            .into_iter()
+            .chain(encoding)
+        {
             if let Some(v) = headers.get(&name) {
                 req = req.header(name, v);
             }
         }
-        relay.start(m.id);
+        let guard = relay.outstanding(m.id);
         let sent = req.send().await;
-        relay.finish(
-            m.id,
-            sent.as_ref().err().map(|e| crate::client::root_cause(e)),
-        );
+        drop(guard);
+        if let Err(e) = &sent {
+            relay.failed(m.id, crate::client::root_cause(e));
+        }
         let resp = match sent {
             Ok(r) if r.status().is_server_error() => {
                 last = format!("member {}: HTTP {}", m.id, r.status());
@@ -319,5 +415,25 @@ mod tests {
             Route::Everywhere
         );
         assert_eq!(route("SELECT 1; CREATE DATABASE y;"), Route::Schema);
+        assert_eq!(route("-- tidy up\nDROP SERIES FROM cpu"), Route::Everywhere);
+        assert_eq!(route("/* x */ DELETE FROM cpu"), Route::Everywhere);
+        assert_eq!(
+            route("SELECT v INTO\"db\".\"rp\".m FROM cpu"),
+            Route::Everywhere
+        );
+        assert_eq!(
+            route("SELECT '--' FROM cpu; DROP MEASUREMENT m"),
+            Route::Everywhere
+        );
+    }
+
+    #[test]
+    fn now_is_pinned_outside_quotes() {
+        let q = pin_now("DELETE FROM cpu WHERE time < NOW() - 7d AND t = 'now()'", 0);
+        assert_eq!(
+            q,
+            "DELETE FROM cpu WHERE time < '1970-01-01T00:00:00.000Z' - 7d AND t = 'now()'"
+        );
+        assert_eq!(pin_now("SELECT know() FROM x", 0), "SELECT know() FROM x");
     }
 }

@@ -56,7 +56,7 @@ pub struct MemberStatus {
     pub alive: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_version: Option<u64>,
-    /// Alive with the cluster's schema and nothing queued: reads go here.
+    /// Alive with nothing queued: reads go here.
     pub caught_up: bool,
     pub queue: Depth,
     /// Seconds since the oldest queued entry was taken.
@@ -83,7 +83,7 @@ pub fn status_of(relay: &Relay) -> RelayStatus {
                 url: m.url.clone(),
                 alive: m.alive,
                 applied_version: m.applied,
-                caught_up: view.ready(m) && queue.entries == 0,
+                caught_up: view.caught_up(m, queue.entries),
                 oldest_age_seconds: queue
                     .oldest
                     .map(|at| now.saturating_sub(at) as f64 / 1000.0),

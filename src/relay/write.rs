@@ -146,8 +146,9 @@ fn body(headers: &HeaderMap, raw: Bytes, max: usize) -> Result<Bytes, (u16, Stri
     if !gzip {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(raw.len() * 4);
-    let read = flate2::read::GzDecoder::new(&raw[..])
+    let mut out = Vec::with_capacity((raw.len() * 4).min(max + 1));
+    // Every member of a concatenated gzip stream, as Go's reader takes it.
+    let read = flate2::read::MultiGzDecoder::new(&raw[..])
         .take(max as u64 + 1)
         .read_to_end(&mut out);
     match read {
@@ -177,7 +178,7 @@ pub async fn write(
         consistency: param(&params, "consistency").unwrap_or("").to_string(),
         auth: credentials(&params, &headers),
     };
-    accept(&relay, request, &headers, raw).await
+    accept(relay, request, &headers, raw).await
 }
 
 /// `POST /api/v2/write?bucket=db/rp&precision=ns|us|ms|s`, as influxd 1.8
@@ -203,7 +204,7 @@ pub async fn write_v2(
         consistency: param(&params, "consistency").unwrap_or("").to_string(),
         auth: credentials(&params, &headers),
     };
-    accept(&relay, request, &headers, raw).await
+    accept(relay, request, &headers, raw).await
 }
 
 struct Request {
@@ -214,7 +215,7 @@ struct Request {
     auth: Option<String>,
 }
 
-async fn accept(relay: &Relay, request: Request, headers: &HeaderMap, raw: Bytes) -> Response {
+async fn accept(relay: Arc<Relay>, request: Request, headers: &HeaderMap, raw: Bytes) -> Response {
     let Some(consistency) = Consistency::parse(&request.consistency) else {
         return influx_error(
             400,
@@ -231,23 +232,41 @@ async fn accept(relay: &Relay, request: Request, headers: &HeaderMap, raw: Bytes
     if let Err((status, message)) = view.admits(&request.db, request.rp.as_deref()) {
         return influx_error(status, &message);
     }
-    let body = match body(headers, raw, relay.config.max_body_bytes) {
-        Ok(b) => b,
-        Err((status, message)) => return influx_error(status, &message),
+    let (headers, max) = (headers.clone(), relay.config.max_body_bytes);
+    let decoded = tokio::task::spawn_blocking(move || body(&headers, raw, max)).await;
+    let body = match decoded {
+        Ok(Ok(b)) => b,
+        Ok(Err((status, message))) => return influx_error(status, &message),
+        Err(e) => return influx_error(500, &format!("reading the body failed: {e}")),
     };
     let (stamped, batch) = lines::stamp(&body, precision.now());
     let entry = Entry {
         kind: Kind::Write,
         db: request.db,
         rp: request.rp,
-        precision: request.precision,
+        precision: request.precision.map(|_| precision.canonical().to_string()),
         auth: request.auth,
         q: None,
         points: batch.points,
         at: now_ms(),
         body: stamped.map(Bytes::from).unwrap_or(body),
     };
-    replicate(relay, entry, consistency).await
+    replicate_whole(relay, entry, consistency).await
+}
+
+/// [`replicate`] in a task of its own: a client that hangs up cannot cut a
+/// write short between the members that took it and the queues of the
+/// others.
+pub async fn replicate_whole(
+    relay: Arc<Relay>,
+    entry: Entry,
+    consistency: Consistency,
+) -> Response {
+    let task = tokio::spawn(async move { replicate(&relay, entry, consistency).await });
+    match task.await {
+        Ok(response) => response,
+        Err(e) => influx_error(500, &format!("the write failed: {e}")),
+    }
 }
 
 /// Sends `entry` to every member and queues it for those that did not take
@@ -265,7 +284,7 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
             ),
         );
     }
-    let timeout = relay.config.write_timeout;
+    let timeout = relay.timeout_of(&entry);
     let (direct, mut later): (Vec<_>, Vec<_>) = members
         .iter()
         .partition(|m| m.alive && relay.queue.depth(m.id).entries == 0);
@@ -282,6 +301,9 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
     for (m, outcome) in direct.iter().zip(outcomes) {
         match outcome {
             Outcome::Taken(a) => taken.push(a),
+            // The cluster has the database (the schema check passed): a
+            // member without it has not applied the schema yet.
+            Outcome::Refused(a) if a.is_missing_schema() && view.schema.is_some() => later.push(m),
             Outcome::Refused(a) => refused.push((m.id, a)),
             Outcome::Failed(reason) => {
                 tracing::debug!(member = m.id, %reason, "write failed; queueing it");
@@ -304,21 +326,15 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
             );
         }
     }
-    // A member that lacks the schema others have gets it once it catches
-    // up; any other refusal of a write others took is only reported.
+    // Members hold the same schema and get the same bytes, so they refuse
+    // alike; one that refuses what others took is reported.
     for (id, answer) in &refused {
-        if answer.is_missing_schema() {
-            if let Some(m) = members.iter().find(|m| m.id == *id) {
-                later.push(m);
-            }
-        } else {
-            tracing::warn!(
-                member = id,
-                status = answer.status,
-                body = %String::from_utf8_lossy(&answer.body),
-                "a member refused a write other members took"
-            );
-        }
+        tracing::warn!(
+            member = id,
+            status = answer.status,
+            body = %String::from_utf8_lossy(&answer.body),
+            "a member refused a write other members took"
+        );
     }
     let queued: Vec<(u64, Entry)> = later.iter().map(|m| (m.id, entry.clone())).collect();
     let n_queued = queued.len();

@@ -68,6 +68,7 @@ fn man_pages_and_readme_list_the_exit_codes_of_their_verb() {
         ("cflux-nodes-list.1", cflux::exit::CLIENT),
         ("cflux-serve.1", cflux::exit::SERVE),
         ("cflux-agent.1", cflux::exit::AGENT),
+        ("cflux-relay.1", cflux::exit::RELAY),
     ] {
         let text = std::fs::read_to_string(root.join("man").join(page)).unwrap();
         let text = text.replace("\\-", "-").replace("\\(aq", "'");

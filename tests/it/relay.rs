@@ -57,7 +57,7 @@ impl Cluster {
         // The relay answers a schema statement once an agent published it.
         let status = c.relay.status().await;
         assert!(status["metadata-version"].as_u64().unwrap() > 0, "{status}");
-        c.until("metrics on every member, applied", |s| caught_up(s, n))
+        c.until("metrics applied on every member", |s| applied(s, n))
             .await;
         c
     }
@@ -120,6 +120,13 @@ impl Cluster {
 
 fn members(status: &Value) -> &Vec<Value> {
     status["members"].as_array().expect("members")
+}
+
+/// Every member's agent has applied the relay's metadata version.
+fn applied(status: &Value, n: usize) -> bool {
+    let v = &status["metadata-version"];
+    let m = members(status);
+    m.len() == n && m.iter().all(|m| &m["applied-version"] == v)
 }
 
 fn caught_up(status: &Value, n: usize) -> bool {
@@ -416,6 +423,17 @@ async fn the_relay_answers_as_influxdb_and_queues_nothing_it_refuses() {
         assert_eq!(node.count("metrics", "m").await, 32, "on {}", node.url());
         assert_eq!(node.count("metrics", "cli").await, 1);
     }
+    // A schema statement through the CLI, answered once the agents have it.
+    let out = Command::new("influx")
+        .args(["-host", "127.0.0.1", "-port", &c.relay.port.to_string()])
+        .args(["-execute", "CREATE DATABASE other"])
+        .output()
+        .expect("influx CLI");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !said.contains("ERR"), "{said}");
+    let (status, body) = c.write("db=other", batch(0, 3)).await;
+    assert_eq!(status, 204, "a write right after CREATE DATABASE: {body}");
     // Nothing was queued by any of it.
     for m in members(&c.relay.status().await) {
         assert_eq!(m["queue"]["entries"], 0, "{m}");
@@ -497,4 +515,43 @@ async fn node_lists_block_until_membership_changes() {
     let died = m.get(&format!("/nodes/c?index={now}&wait=20s")).await;
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(died.json()[0]["alive"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_that_leaves_the_cluster_has_its_queue_dropped() {
+    let mut c = Cluster::start(2).await;
+    c.nodes[1].kill();
+    let (status, body) = c.write("db=metrics", batch(0, 100)).await;
+    assert_eq!(status, 204, "{body}");
+    let gone = members(&c.relay.status().await)
+        .iter()
+        .find(|m| m["queue"]["points"] == 100)
+        .expect("a member with the write queued")["id"]
+        .as_u64()
+        .unwrap();
+    let agent = c.agents.remove(1);
+    drop(agent);
+    let r = http()
+        .delete(c.manager.url(&format!("/nodes/c/{gone}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    c.until("the departed member out of the relay's members", |s| {
+        members(s).len() == 1
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !c
+        .relay
+        .log()
+        .contains("the member left the cluster: dropping its queue")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no drop logged:\n{}",
+            c.relay.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -267,7 +267,7 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
         "LAST SEEN",
     ];
     if wide {
-        header.extend(["TTL", "REGISTERED", "VERSION", "URL"]);
+        header.extend(["TTL", "REGISTERED", "VERSION", "URL", "APPLIED"]);
     }
     let mut t = table(&header);
     let colour = colour();
@@ -293,6 +293,7 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
                 Cell::new(&n.registered_at),
                 Cell::new(n.version.as_deref().unwrap_or("-")),
                 Cell::new(n.url.as_deref().unwrap_or("-")),
+                Cell::new(n.applied_version.map_or("-".into(), |v| v.to_string())),
             ]);
         }
         t.add_row(row);
