@@ -323,7 +323,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__bench)
-            opts="-o -h --etcd --clients --duration --nodes --parked --endpoint --timeout --token --cacert --output --help register refresh meta-write nodes-list fanout all"
+            opts="-o -h --etcd --clients --duration --nodes --parked --batch --queued --influxd --endpoint --timeout --token --cacert --output --help register refresh meta-write nodes-list fanout all relay"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,6 +346,18 @@ _cflux() {
                     return 0
                     ;;
                 --parked)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queued)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --influxd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

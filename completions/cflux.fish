@@ -319,6 +319,9 @@ complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concur
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l nodes -d 'Nodes registered before nodes-list' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l parked -d 'Long polls parked before the fan-out write' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l batch -d 'Points per write (relay)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l queued -d 'Points queued for a dead member before the relay\'s memory is read (relay)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l influxd -d 'The InfluxDB 1.x server to start (relay)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r

@@ -1,7 +1,8 @@
 //! cflux — the control plane for InfluxDB 1.x clusters.
 //!
-//! One binary with three roles; this library holds all of their logic so the
-//! tests can run the real thing in-process. Each role has its folder, and
+//! One binary with four roles (manager, agent, relay, client verbs); this
+//! library holds all of their logic so the tests can run the real thing
+//! in-process. Each role has its folder, and
 //! imports run one way: [`cli`] on top, then the roles, then what they share.
 //!
 //! * [`manager`] — `cflux serve`, the ClusterFlux manager: node membership

@@ -179,7 +179,7 @@ impl Target {
                 .await
             }
             Scenario::Fanout => self.fanout(args.parked).await.map_err(fail)?,
-            Scenario::All => unreachable!("expanded by the caller"),
+            Scenario::All | Scenario::Relay => unreachable!("run by the caller"),
         };
         let _ = self
             .client

@@ -1,11 +1,13 @@
 //! `cflux bench`: load a manager the way InfluxDB nodes do (registrations,
 //! heartbeats, metadata writes, node lists, long polls answered by one
 //! write) and, with `--etcd`, do the minimal equivalent directly on etcd in
-//! the same run, so results can be read as ratios on a noisy machine.
+//! the same run, so results can be read as ratios on a noisy machine;
+//! `cflux bench relay` measures the data path against influxd itself.
 
 mod etcd;
 mod load;
 mod manager;
+mod relay;
 
 use std::time::Duration;
 
@@ -24,11 +26,14 @@ pub enum Scenario {
     MetaWrite,
     NodesList,
     Fanout,
-    /// Every scenario, in this order
+    /// Every manager scenario, in this order
     All,
+    /// Writes through `cflux relay` against influxd itself (starts its own
+    /// influxd and relays; see --batch, --queued, --influxd)
+    Relay,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// What to measure
     #[arg(value_enum)]
@@ -48,6 +53,15 @@ pub struct BenchArgs {
     /// Long polls parked before the fan-out write
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub parked: usize,
+    /// Points per write (relay)
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub batch: usize,
+    /// Points queued for a dead member before the relay's memory is read (relay)
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub queued: usize,
+    /// The InfluxDB 1.x server to start (relay)
+    #[arg(long, value_name = "PATH", default_value = "influxd")]
+    pub influxd: String,
 }
 
 /// One scenario's result on cflux and, when asked, on etcd.
@@ -67,6 +81,12 @@ pub struct Outcome {
 /// clusters of its own) and prints them as `output` says: a table, one JSON
 /// document, or a table with more percentiles (`wide`).
 pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Result<(), CliError> {
+    if args.clients == 0 {
+        return Err(CliError::usage("--clients must be at least 1"));
+    }
+    if args.scenario == Scenario::Relay {
+        return relay::run(args, connection, output).await;
+    }
     let scenarios = match args.scenario {
         Scenario::All => vec![
             Scenario::Register,
@@ -77,9 +97,6 @@ pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Re
         ],
         one => vec![one],
     };
-    if args.clients == 0 {
-        return Err(CliError::usage("--clients must be at least 1"));
-    }
     let target = manager::Target::new(connection)?;
     let etcd = match args.etcd.is_empty() {
         true => None,

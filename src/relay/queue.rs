@@ -189,6 +189,13 @@ impl Queue {
             reason,
         };
         std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        // Queued entries keep the clients' credentials for their replays.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| fail(e.to_string()))?;
+        }
         let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(&file)

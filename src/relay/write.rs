@@ -137,13 +137,16 @@ fn basic(user_password: &str) -> String {
     )
 }
 
-/// The body, gunzipped when it says it is gzip, within `max` bytes.
-fn body(headers: &HeaderMap, raw: Bytes, max: usize) -> Result<Bytes, (u16, String)> {
-    let gzip = headers
+fn is_gzip(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    if !gzip {
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"))
+}
+
+/// The body, gunzipped when it says it is gzip, within `max` bytes.
+fn gunzip(headers: &HeaderMap, raw: Bytes, max: usize) -> Result<Bytes, (u16, String)> {
+    if !is_gzip(headers) {
         return Ok(raw);
     }
     let mut out = Vec::with_capacity((raw.len() * 4).min(max + 1));
@@ -232,12 +235,19 @@ async fn accept(relay: Arc<Relay>, request: Request, headers: &HeaderMap, raw: B
     if let Err((status, message)) = view.admits(&request.db, request.rp.as_deref()) {
         return influx_error(status, &message);
     }
-    let (headers, max) = (headers.clone(), relay.config.max_body_bytes);
-    let decoded = tokio::task::spawn_blocking(move || body(&headers, raw, max)).await;
+    let max = relay.config.max_body_bytes;
+    let decoded = match is_gzip(headers) {
+        true => {
+            let headers = headers.clone();
+            tokio::task::spawn_blocking(move || gunzip(&headers, raw, max))
+                .await
+                .unwrap_or_else(|e| Err((500, format!("reading the body failed: {e}"))))
+        }
+        false => Ok(raw),
+    };
     let body = match decoded {
-        Ok(Ok(b)) => b,
-        Ok(Err((status, message))) => return influx_error(status, &message),
-        Err(e) => return influx_error(500, &format!("reading the body failed: {e}")),
+        Ok(b) => b,
+        Err((status, message)) => return influx_error(status, &message),
     };
     let (stamped, batch) = lines::stamp(&body, precision.now());
     let entry = Entry {

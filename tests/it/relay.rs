@@ -256,6 +256,21 @@ async fn every_acknowledged_point_reaches_every_member_through_an_outage() {
 async fn a_queue_survives_kill_9_of_the_relay_and_replays_after() {
     let mut c = Cluster::start(2).await;
     c.nodes[1].kill();
+    // One of two members takes it: `all` and `quorum` (2 of 2) are not
+    // met, and the other member still gets it from its queue.
+    for level in ["all", "quorum"] {
+        let (status, body) = c
+            .write(
+                &format!("db=metrics&consistency={level}"),
+                batch(10_000, 10),
+            )
+            .await;
+        assert_eq!(status, 503, "{level}: {body}");
+        assert!(
+            body.contains(&format!("consistency {level} needs 2 of 2")),
+            "{body}"
+        );
+    }
     for i in 0..5 {
         let (status, body) = c.write("db=metrics", batch(i * 1_000, 1_000)).await;
         assert_eq!(status, 204, "{body}");
@@ -268,13 +283,13 @@ async fn a_queue_survives_kill_9_of_the_relay_and_replays_after() {
     };
     assert_eq!(
         queued(&c.relay.status().await),
-        5_000,
+        5_020,
         "acknowledged means queued"
     );
     c.relay.kill_and_restart().await;
     assert_eq!(
         queued(&c.relay.status().await),
-        5_000,
+        5_020,
         "the queue after kill -9:\n{}",
         c.relay.log()
     );
@@ -283,11 +298,23 @@ async fn a_queue_survives_kill_9_of_the_relay_and_replays_after() {
     for node in &c.nodes {
         assert_eq!(
             node.count("metrics", "m").await,
-            5_000,
+            5_010,
             "points on {}",
             node.url()
         );
     }
+    // No member up: `one` stores nothing and says so; `any` queues.
+    c.nodes[0].kill();
+    c.nodes[1].kill();
+    let (status, body) = c.write("db=metrics", batch(20_000, 7)).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("nothing was stored"), "{body}");
+    assert_eq!(queued(&c.relay.status().await), 0);
+    let (status, body) = c
+        .write("db=metrics&consistency=any", batch(20_000, 7))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(queued(&c.relay.status().await), 14);
 }
 
 #[tokio::test(flavor = "multi_thread")]
