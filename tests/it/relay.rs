@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{Agent, Influxd, Manager, RelayProcess, TestStore, http};
+use crate::support::{Agent, Influxd, Manager, RelayProcess, TestStore, http, run_cflux};
 
 /// A cluster "c" of `n` members behind a relay, with database `metrics`
 /// created through the relay.
@@ -60,10 +60,6 @@ impl Cluster {
         c.until("metrics applied on every member", |s| applied(s, n))
             .await;
         c
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.manager.addr)
     }
 
     /// Waits (at most 60 s) until the relay's status satisfies `check`.
@@ -183,6 +179,8 @@ async fn every_acknowledged_point_reaches_every_member_through_an_outage() {
         }
     };
     wait_acked(2_000).await;
+    let (status, body) = c.write("db=metrics", "gone v=1 1\n".into()).await;
+    assert_eq!(status, 204, "{body}");
     c.nodes[1].kill();
     let down = c.nodes[1].url();
     // Writes go on; member 1's share waits in its queue, and its agent
@@ -214,6 +212,20 @@ async fn every_acknowledged_point_reaches_every_member_through_an_outage() {
         .as_u64()
         .unwrap();
     assert!(queued > 0);
+    // While it is down: a database created through the relay, points
+    // written into it, and a measurement dropped everywhere. Its replay
+    // must wait for its agent to apply the new schema.
+    let (code, body) = c.query("CREATE DATABASE later").await;
+    assert_eq!(code, 200, "{body}");
+    let r = http()
+        .post(c.relay.url("/write?db=later"))
+        .body(batch(0, 500))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (code, body) = c.query("DROP MEASUREMENT gone").await;
+    assert_eq!(code, 200, "{body}");
 
     c.nodes[1].restart().await;
     // While member 1 catches up, every read comes from a member with all
@@ -243,6 +255,25 @@ async fn every_acknowledged_point_reaches_every_member_through_an_outage() {
             node.url()
         );
     }
+    for node in &c.nodes {
+        assert_eq!(
+            node.count("later", "m").await,
+            500,
+            "in later on {}",
+            node.url()
+        );
+        assert_eq!(
+            node.count("metrics", "gone").await,
+            0,
+            "gone on {}",
+            node.url()
+        );
+    }
+    assert!(
+        !c.relay.log().contains("database not found"),
+        "a replay met a missing database:\n{}",
+        c.relay.log()
+    );
     // Equal counts: nothing missing. (A duplicate cannot show in a count:
     // a replayed point has the same series and time, so it overwrites.)
     let log = c.relay.log();
@@ -315,6 +346,13 @@ async fn a_queue_survives_kill_9_of_the_relay_and_replays_after() {
         .await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(queued(&c.relay.status().await), 14);
+    // Once the manager lists both dead, /ping says no member is usable.
+    c.until("both members dead", |s| {
+        members(s).iter().all(|m| m["alive"] == false)
+    })
+    .await;
+    let r = http().get(c.relay.url("/ping")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -480,7 +518,32 @@ async fn the_relay_answers_as_influxdb_and_queues_nothing_it_refuses() {
     for node in &c.nodes {
         assert_eq!(node.count("metrics", "cli").await, 0);
     }
-    let _ = c.endpoint();
+    // cflux relay status, as a table and as JSON.
+    let url = c.relay.url("");
+    let (code, table, err) = run_cflux(&["relay", "status", "--relay", &url], &[], b"").await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("CAUGHT UP") && table.matches("yes").count() >= 4,
+        "{table}"
+    );
+    let (code, json, _) = run_cflux(
+        &["relay", "status", "--relay", &url, "-o", "json"],
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(code, 0);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["cluster"], "c");
+    assert_eq!(members(&json).len(), 2);
+    let (code, _, err) = run_cflux(
+        &["relay", "status", "--relay", "http://127.0.0.1:1"],
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(code, 5, "an unreachable relay: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
