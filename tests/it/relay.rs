@@ -183,6 +183,12 @@ async fn every_acknowledged_point_reaches_every_member_through_an_outage() {
     assert_eq!(status, 204, "{body}");
     c.nodes[1].kill();
     let down = c.nodes[1].url();
+    // Still listed alive for up to a TTL: reads that pick it fail over.
+    for _ in 0..20 {
+        let (status, n) = c.count_through_relay().await;
+        assert_eq!(status, 200);
+        assert!(n >= 2_000, "a read right after the kill counted {n}");
+    }
     // Writes go on; member 1's share waits in its queue, and its agent
     // stops heartbeating, so the manager lists it dead.
     c.until("the killed member dead, with a queue", |s| {
