@@ -253,7 +253,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__agent)
-            opts="-o -h -V --cluster --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --publish-local --leave --endpoint --timeout --token --cacert --output --help --version"
+            opts="-o -h -V --cluster --influx-url --influx-username --influx-password --state-dir --hostname --bind-address --poll --publish-local --leave --metrics-listen --endpoint --timeout --token --cacert --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,6 +288,10 @@ _cflux() {
                     return 0
                     ;;
                 --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1751,7 +1755,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-o -h -V --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --body-timeout --client-rate --max-cluster-nodes --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help --version"
+            opts="-o -h -V --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --body-timeout --client-rate --max-cluster-nodes --metrics-open --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1819,6 +1823,10 @@ _cflux() {
                     ;;
                 --max-cluster-nodes)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-open)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --token-file)

@@ -262,6 +262,8 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-connections -d
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l body-timeout -d 'How long a request body may take to arrive in all, and an answer may stall while written; past it 408 or a closed connection [default: 10s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l client-rate -d 'Registrations and metadata writes a second per client address, in bursts of ten times that; beyond it 429 (0: no limit) [default: 200]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-cluster-nodes -d 'Nodes one cluster may have; registrations beyond it get 429 (0: no limit) [default: 25000]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l metrics-open -d 'Serve /metrics without a token even when the manager has tokens (for scrapers that cannot send one) [default: false]' -r -f -a "true\t''
+false\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l token-file -d 'Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read, node, admin); without tokens the API is open to anyone who can reach it' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM); needs --tls-key' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l tls-key -d 'Private key of --tls-cert (PEM)' -r -F
@@ -303,6 +305,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand agent" -l state-dir -d 'Wher
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l hostname -d 'The node\'s hostname in the cluster [default: this machine\'s]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l bind-address -d 'The address other members use [default: host:port of --influx-url]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l poll -d 'How often the local schema is checked for changes' -r
+complete -c cflux -n "__fish_cflux_using_subcommand agent" -l metrics-listen -d 'Serve Prometheus metrics at http://ADDR/metrics [default: off]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand agent" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r

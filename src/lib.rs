@@ -22,6 +22,7 @@
 //! Shared by all of them, and importing none of them: [`wire`], the HTTP
 //! contract (JSON bodies, headers, cluster names in paths, durations);
 //! [`schema`], the schema document agents keep in a cluster's metadata;
+//! [`metrics`], the Prometheus exposition;
 //! [`backoff`]; [`tls`]; [`exit`], the exit codes; [`output`], tables and
 //! JSON on standard output; [`signal`], SIGINT and SIGTERM.
 //!
@@ -35,6 +36,7 @@ pub mod cli;
 pub mod client;
 pub mod exit;
 pub mod manager;
+pub mod metrics;
 pub mod output;
 pub mod relay;
 pub mod schema;

@@ -12,6 +12,7 @@
 mod apply;
 pub mod influx;
 mod membership;
+mod metrics;
 pub mod state;
 mod sync;
 
@@ -74,6 +75,9 @@ pub struct AgentArgs {
     /// Remove this node from the cluster for good (and forget its state), then exit
     #[arg(long)]
     pub leave: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics [default: off]
+    #[arg(long, env = "CFLUX_AGENT_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// What the agent's tasks share.
@@ -89,6 +93,7 @@ pub struct Agent {
     /// The cluster metadata version this node has applied in full, once a
     /// sync round agrees with the cluster; heartbeats report it.
     pub applied: tokio::sync::watch::Sender<Option<u64>>,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 impl AgentArgs {
@@ -129,6 +134,7 @@ impl AgentArgs {
             poll: self.poll,
             publish_local: self.publish_local,
             applied: tokio::sync::watch::Sender::new(None),
+            metrics: metrics::Metrics::new(),
         })
     }
 }
@@ -140,12 +146,22 @@ pub async fn run(
     connection: &Connection,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), CliError> {
-    let leave = args.leave;
+    let (leave, metrics_listen) = (args.leave, args.metrics_listen);
     let agent = args.agent(connection)?;
     if leave {
         return self::leave(&agent).await;
     }
     let token = CancellationToken::new();
+    if let Some(addr) = metrics_listen {
+        let listener = metrics::bind(addr)
+            .await
+            .map_err(|e| CliError::other(format!("cannot listen on {addr} for metrics: {e}")))?;
+        tokio::spawn(metrics::serve(
+            listener,
+            agent.metrics.clone(),
+            token.clone(),
+        ));
+    }
     // When one task fails for good, the other is told to stop too.
     let tasks = async {
         tokio::join!(

@@ -207,8 +207,10 @@ impl Sync<'_> {
     async fn attempt(&mut self) -> anyhow::Result<()> {
         match self.reconcile().await {
             Ok(()) => {
+                self.agent.metrics.synced();
                 if let Some(s) = self.synced.as_ref().filter(|_| !self.dirty) {
                     self.agent.applied.send_replace(Some(s.version));
+                    self.agent.metrics.applied.set(s.version as i64);
                 }
                 match (self.last_error.take(), self.worked) {
                     (Some(_), true) => tracing::info!("schema sync works again"),
@@ -220,6 +222,11 @@ impl Sync<'_> {
             }
             Err(SyncError::State(e)) => Err(e.into()),
             Err(e) => {
+                self.agent
+                    .metrics
+                    .rounds
+                    .with_label_values(&["error"])
+                    .inc();
                 self.dirty = true;
                 let message = e.to_string();
                 if self.last_error.as_deref() != Some(message.as_str()) {
@@ -353,6 +360,7 @@ impl Sync<'_> {
                         });
                     }
                     Err(ClientError::Conflict { version, doc }) => {
+                        agent.metrics.conflicts.inc();
                         let newest = doc.unwrap_or_else(|| Version { version, ..empty() });
                         self.remote = Some(Remote::from_metadata(&newest));
                         continue;

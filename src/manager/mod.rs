@@ -18,6 +18,7 @@ pub mod hub;
 pub mod ids;
 pub mod keys;
 pub mod meta;
+pub mod metrics;
 pub mod nodes;
 pub mod peers;
 pub mod server;

@@ -12,6 +12,7 @@ pub mod config;
 mod forward;
 pub mod lines;
 pub mod members;
+mod metrics;
 mod query;
 pub mod queue;
 mod replay;
@@ -78,6 +79,7 @@ pub struct Relay {
     loads: Mutex<HashMap<u64, Load>>,
     /// Woken when something is queued: the replayers look again.
     pub queued: Notify,
+    metrics: metrics::Metrics,
 }
 
 impl Relay {
@@ -93,12 +95,24 @@ impl Relay {
     async fn tracked(
         &self,
         member: u64,
-        points: u64,
+        entry: &queue::Entry,
         f: impl Future<Output = forward::Outcome>,
     ) -> forward::Outcome {
+        let points = entry.points;
         let guard = self.outstanding(member);
         let outcome = f.await;
         drop(guard);
+        if let forward::Outcome::Taken(_) = &outcome {
+            let id = member.to_string();
+            self.metrics
+                .points
+                .with_label_values(&[id.as_str()])
+                .inc_by(points);
+            self.metrics
+                .bytes
+                .with_label_values(&[id.as_str()])
+                .inc_by(entry.body.len() as u64);
+        }
         let mut loads = self.loads();
         let load = loads.entry(member).or_default();
         match &outcome {
@@ -120,6 +134,18 @@ impl Relay {
             relay: self,
             member,
         }
+    }
+
+    /// A read sent to `member`.
+    fn routed(&self, member: u64) {
+        let id = member.to_string();
+        self.metrics.queries.with_label_values(&[id.as_str()]).inc();
+    }
+
+    /// A queued entry `member` took.
+    fn replayed(&self, member: u64) {
+        let id = member.to_string();
+        self.metrics.replays.with_label_values(&[id.as_str()]).inc();
     }
 
     fn failed(&self, member: u64, error: String) {
@@ -149,6 +175,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/query", get(query::query).post(query::query))
         .route("/ping", get(status::ping).head(status::ping))
         .route("/status", get(status::status))
+        .route("/metrics", get(metrics::serve))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(relay)
 }
@@ -203,6 +230,7 @@ pub async fn serve(
         queue,
         loads: Mutex::new(HashMap::new()),
         queued: Notify::new(),
+        metrics: metrics::Metrics::new(),
     });
     let replayer = tokio::spawn(replay::run(relay.clone(), token.clone()));
     let addr = listener.local_addr()?;

@@ -311,6 +311,7 @@ pub async fn query(
                 req = req.header(name, v);
             }
         }
+        relay.routed(m.id);
         let guard = relay.outstanding(m.id);
         let sent = req.send().await;
         drop(guard);

@@ -185,7 +185,7 @@ async fn replay(relay: Arc<Relay>, id: u64, shutdown: CancellationToken) {
         }
         let timeout = relay.timeout_of(&entry);
         let send = forward::send(&relay.http, &member.url, &entry, timeout);
-        let outcome = relay.tracked(id, entry.points, send).await;
+        let outcome = relay.tracked(id, &entry, send).await;
         let keep = match outcome {
             Outcome::Taken(_) => None,
             Outcome::Refused(a) if a.is_missing_schema() || matches!(a.status, 401 | 403) => {
@@ -211,6 +211,7 @@ async fn replay(relay: Arc<Relay>, id: u64, shutdown: CancellationToken) {
             None => {
                 relay.queue.remove_later(id, seq);
                 cursor = seq + 1;
+                relay.replayed(id);
                 if failing.take().is_some() {
                     tracing::info!(member = id, "replays reach the member again");
                 }

@@ -301,7 +301,7 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
     let sends = direct.iter().map(|m| {
         relay.tracked(
             m.id,
-            entry.points,
+            &entry,
             forward::send(&relay.http, &m.url, &entry, timeout),
         )
     });

@@ -18,7 +18,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("signal", &[]),
     ("output", &["exit"]),
     ("schema", &[]),
-    ("manager", &["store", "wire", "backoff", "tls"]),
+    ("metrics", &[]),
+    ("manager", &["store", "wire", "backoff", "tls", "metrics"]),
     // The store knows no HTTP, no configuration, no service above it.
     ("store", &["backoff", "tls"]),
     (
@@ -28,13 +29,13 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "agent",
         &[
-            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal",
+            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal", "metrics",
         ],
     ),
     (
         "relay",
         &[
-            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal",
+            "client", "schema", "wire", "backoff", "tls", "exit", "output", "signal", "metrics",
         ],
     ),
     (

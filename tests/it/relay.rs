@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{Agent, Influxd, Manager, RelayProcess, TestStore, http, run_cflux};
+use crate::support::{
+    Agent, Influxd, Manager, RelayProcess, TestStore, free_port, http, run_cflux,
+};
 
 /// A cluster "c" of `n` members behind a relay, with database `metrics`
 /// created through the relay.
@@ -19,6 +21,8 @@ struct Cluster {
     manager: Manager,
     nodes: Vec<Influxd>,
     agents: Vec<Agent>,
+    /// Where each agent serves /metrics.
+    agent_metrics: Vec<u16>,
     relay: RelayProcess,
     dir: TempDir,
 }
@@ -30,16 +34,15 @@ impl Cluster {
         let endpoint = format!("http://{}", manager.addr);
         let dir = tempfile::tempdir().unwrap();
         let nodes = futures::future::join_all((0..n).map(|_| Influxd::start())).await;
+        let metrics: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let agents = nodes
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                Agent::start(
-                    &endpoint,
-                    "c",
-                    &node.url(),
-                    &dir.path().join(format!("a{i}")),
-                )
+                let listen = format!("127.0.0.1:{}", metrics[i]);
+                let state = dir.path().join(format!("a{i}"));
+                let extra = ["--metrics-listen", listen.as_str()];
+                Agent::start_with(&endpoint, "c", &node.url(), &state, &extra)
             })
             .collect();
         let relay = RelayProcess::start(&endpoint, "c", &dir.path().join("relay"), &[]).await;
@@ -48,6 +51,7 @@ impl Cluster {
             manager,
             nodes,
             agents,
+            agent_metrics: metrics,
             relay,
             dir,
         };
@@ -523,6 +527,58 @@ async fn the_relay_answers_as_influxdb_and_queues_nothing_it_refuses() {
     assert_eq!(status, 200, "{body}");
     for node in &c.nodes {
         assert_eq!(node.count("metrics", "cli").await, 0);
+    }
+    // /metrics, parsed by promtool: what each member took, reads routed.
+    let text = http()
+        .get(c.relay.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    crate::metrics::promtool_accepts(&text);
+    for m in members(&c.relay.status().await) {
+        let id = &m["id"];
+        let written = crate::metrics::sample(
+            &text,
+            &format!("cflux_relay_points_written_total{{member=\"{id}\"}}"),
+        );
+        assert!(
+            written.is_some_and(|n| n >= 32.0),
+            "member {id}: {written:?}\n{text}"
+        );
+        let queued = crate::metrics::sample(
+            &text,
+            &format!("cflux_relay_queue_points{{member=\"{id}\"}}"),
+        );
+        assert_eq!(queued, Some(0.0));
+    }
+    assert!(text.contains("cflux_relay_queries_total{member="), "{text}");
+    // The agents' /metrics (--metrics-listen): rounds, and the version applied.
+    let version = c.relay.status().await["metadata-version"].as_f64().unwrap();
+    for port in &c.agent_metrics {
+        let url = format!("http://127.0.0.1:{port}/metrics");
+        let scrape = async || http().get(&url).send().await.unwrap().text().await.unwrap();
+        let applied = |t: &str| crate::metrics::sample(t, "cflux_agent_applied_version");
+        // The last schema change may still be reaching this agent.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut text = scrape().await;
+        while applied(&text) != Some(version) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            text = scrape().await;
+        }
+        crate::metrics::promtool_accepts(&text);
+        let get = |s: &str| crate::metrics::sample(&text, s);
+        assert_eq!(applied(&text), Some(version), "{text}");
+        assert!(
+            get("cflux_agent_sync_rounds_total{result=\"ok\"}").is_some_and(|n| n >= 1.0),
+            "{text}"
+        );
+        assert!(
+            get("cflux_agent_last_sync_timestamp_seconds").is_some_and(|t| t > 1.7e9),
+            "{text}"
+        );
     }
     // cflux relay status, as a table and as JSON.
     let url = c.relay.url("");

@@ -96,6 +96,11 @@ pub struct ServeArgs {
     /// limit) [default: 25000]
     #[arg(long, env = "CFLUX_MAX_CLUSTER_NODES", value_name = "N")]
     pub max_cluster_nodes: Option<u64>,
+    /// Serve /metrics without a token even when the manager has tokens
+    /// (for scrapers that cannot send one) [default: false]
+    #[arg(long, env = "CFLUX_METRICS_OPEN", value_name = "BOOL", num_args = 0..=1,
+        default_missing_value = "true")]
+    pub metrics_open: Option<bool>,
     /// Bearer tokens, one `ROLE TOKEN [CLUSTER,…]` per line (roles: read,
     /// node, admin); without tokens the API is open to anyone who can reach it
     #[arg(long, env = "CFLUX_TOKEN_FILE", value_name = "FILE")]
@@ -190,6 +195,8 @@ pub struct ServeConfig {
     pub max_cluster_nodes: u64,
     /// `None`: the API is open.
     pub tokens: Option<std::sync::Arc<Tokens>>,
+    /// Whether /metrics needs no token when there are tokens.
+    pub metrics_open: bool,
     /// `None`: plain HTTP.
     pub tls: Option<KeyPair>,
     /// How long a request's body may take to arrive, in all.
@@ -216,6 +223,7 @@ impl Default for ServeConfig {
             client_rate: 200,
             max_cluster_nodes: 25_000,
             tokens: None,
+            metrics_open: false,
             tls: None,
             secret_files: Vec::new(),
             body_timeout: Duration::from_secs(10),
@@ -312,6 +320,7 @@ impl ServeArgs {
         };
         let config = ServeConfig {
             tokens: tokens.map(std::sync::Arc::new),
+            metrics_open: args.metrics_open.unwrap_or(d.metrics_open),
             tls,
             secret_files,
             body_timeout: args.body_timeout.unwrap_or(d.body_timeout),

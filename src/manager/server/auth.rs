@@ -34,7 +34,7 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
         return next.run(request).await;
     };
     let path = request.uri().path();
-    if OPEN.contains(&path) {
+    if OPEN.contains(&path) || (path == "/metrics" && app.config.metrics_open) {
         return next.run(request).await;
     }
     let presented = request

@@ -165,6 +165,27 @@ pub async fn write(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
+    let answer = write_version(&app, args, headers, raw).await;
+    let result = match &answer {
+        Ok(r) if r.status() == StatusCode::CONFLICT => "conflict",
+        Ok(_) => "ok",
+        Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        Err(_) => "error",
+    };
+    let m = &app.metrics;
+    m.meta_writes.with_label_values(&[result]).inc();
+    m.meta_write_duration
+        .observe(started.elapsed().as_secs_f64());
+    answer
+}
+
+async fn write_version(
+    app: &App,
+    args: PathArgs,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let raw = body(raw).map_err(|mut e| {
         if e.status == StatusCode::PAYLOAD_TOO_LARGE {
             e.message = format!(
@@ -231,6 +252,7 @@ pub async fn read(
         app.config.max_wait,
     )?;
     let park = park_empty(query.as_deref())?;
+    let _parked = app.metrics.park("metadata");
     let waited = app
         .hub
         .wait_for_change(

@@ -31,6 +31,12 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
 
+/// How many connections are served at once, and the gauge of those open.
+pub struct Connections {
+    pub max: usize,
+    pub open: prometheus::IntGauge,
+}
+
 /// The answer to a connection beyond `--max-connections`.
 const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
 retry-after: 1\r\nconnection: close\r\ncontent-length: 89\r\n\r\n\
@@ -45,11 +51,15 @@ pub async fn run(
     listener: TcpListener,
     router: Router,
     tls: Option<Arc<rustls::ServerConfig>>,
-    max_connections: usize,
+    connections: Connections,
     write_stall: Duration,
     stop: CancellationToken,
     grace: Duration,
 ) -> bool {
+    let Connections {
+        max: max_connections,
+        open,
+    } = connections;
     let slots = Arc::new(Semaphore::new(max_connections));
     tokio::spawn(super::trim::run(
         slots.clone(),
@@ -95,7 +105,8 @@ pub async fn run(
             continue;
         };
         let (router, builder, watcher) = (router.clone(), builder.clone(), graceful.watcher());
-        let (tls, stop) = (tls.clone(), stop.clone());
+        let (tls, stop, open) = (tls.clone(), stop.clone(), open.clone());
+        open.inc();
         let stream = super::stall::WriteDeadline::new(stream, write_stall);
         tokio::spawn(async move {
             // A client that goes away, stalls its handshake or breaks the
@@ -120,6 +131,7 @@ pub async fn run(
                 }
             }
             drop(slot);
+            open.dec();
         });
     }
     drop(listener);

@@ -14,6 +14,7 @@ mod files;
 mod health;
 mod limits;
 mod listen;
+mod metrics;
 mod nodes;
 pub mod openapi;
 mod quota;
@@ -38,6 +39,7 @@ pub use error::ApiError;
 use crate::manager::config::{ServeConfig, StoreConfig};
 use crate::manager::hub::Hub;
 use crate::manager::meta::Metadata;
+use crate::manager::metrics::{MeteredStore, Metrics};
 use crate::manager::nodes::Registry;
 use crate::manager::peers::{self, Identity, Managers};
 use crate::store::embedded::EmbeddedStore;
@@ -63,10 +65,13 @@ pub struct App {
     pub limiter: Option<quota::Limiter>,
     /// Fires when the manager shuts down; parked polls answer at once.
     pub shutdown: CancellationToken,
+    pub metrics: Arc<Metrics>,
 }
 
 impl App {
     pub fn new(config: ServeConfig, store: SharedStore) -> Arc<App> {
+        let metrics = Metrics::new();
+        let store = MeteredStore::wrap(store, metrics.clone());
         Arc::new(App {
             registry: Arc::new(
                 Registry::new(store.clone(), config.node_ttl, config.forget_after)
@@ -82,6 +87,7 @@ impl App {
             limiter: quota::Limiter::new(config.client_rate),
             config,
             shutdown: CancellationToken::new(),
+            metrics,
         })
     }
 }
@@ -93,6 +99,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi::serve))
+        .route("/metrics", get(metrics::serve))
         .route("/nodes", get(nodes::list_all))
         .route(
             "/nodes/{cluster}",
@@ -124,6 +131,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::track,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             limits::read_body,
@@ -209,11 +220,15 @@ pub async fn serve(
     let max_connections = files::connection_cap(app.config.max_connections);
     // Answers get as long to stall as bodies get to arrive.
     let write_stall = app.config.body_timeout;
+    let connections = listen::Connections {
+        max: max_connections,
+        open: app.metrics.connections.clone(),
+    };
     let server = tokio::spawn(listen::run(
         listener,
         router(app),
         tls,
-        max_connections,
+        connections,
         write_stall,
         cancel.clone(),
         GRACE,

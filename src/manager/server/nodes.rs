@@ -56,6 +56,7 @@ pub async fn register(
         url: parsed.url,
     };
     let node = app.registry.register(&args.cluster, reg).await?;
+    app.metrics.registrations.inc();
     Ok((StatusCode::CREATED, Json(node)))
 }
 
@@ -99,6 +100,7 @@ pub async fn refresh(
         .registry
         .refresh(&args.cluster, args.id, beat.applied_version)
         .await?;
+    app.metrics.heartbeats.inc();
     Ok(Json(node))
 }
 
@@ -203,6 +205,7 @@ where
         let now = digest(&answer);
         return Ok((answer, now));
     }
+    let _parked = app.metrics.park("nodes");
     Ok(when_changed(after, wait, &app.shutdown, fetch, digest).await?)
 }
 

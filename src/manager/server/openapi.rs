@@ -17,7 +17,7 @@ use utoipa::openapi::{HeaderBuilder, OpenApi as Document, RefOr, ResponseBuilder
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::auth::OPEN;
-use super::{clusters, health, nodes};
+use super::{clusters, health, metrics, nodes};
 use crate::wire::ErrorBody;
 
 #[derive(OpenApi)]
@@ -30,6 +30,7 @@ use crate::wire::ErrorBody;
         health::healthz,
         health::readyz,
         serve,
+        metrics::serve,
         nodes::list_all,
         nodes::list_cluster,
         nodes::register,
