@@ -432,6 +432,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--etcd', '--etcd', [CompletionResultType]::ParameterName, 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Directory of the embedded store [default: ./cflux-data]')
             [CompletionResult]::new('--node-ttl', '--node-ttl', [CompletionResultType]::ParameterName, 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]')
+            [CompletionResult]::new('--drift-after', '--drift-after', [CompletionResultType]::ParameterName, 'How long a node''s applied metadata version may trail its cluster''s before the node is listed as drifting [default: 2m]')
             [CompletionResult]::new('--forget-after', '--forget-after', [CompletionResultType]::ParameterName, 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]')
             [CompletionResult]::new('--default-wait', '--default-wait', [CompletionResultType]::ParameterName, 'Long-poll wait when the request gives none [default: 5m]')
             [CompletionResult]::new('--max-wait', '--max-wait', [CompletionResultType]::ParameterName, 'Longest long-poll wait a request may ask for [default: 10m]')

@@ -1755,7 +1755,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__serve)
-            opts="-o -h -V --config --listen --advertise --etcd --data-dir --node-ttl --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --body-timeout --client-rate --max-cluster-nodes --metrics-open --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help --version"
+            opts="-o -h -V --config --listen --advertise --etcd --data-dir --node-ttl --drift-after --forget-after --default-wait --max-wait --max-meta-bytes --history --store-timeout --max-connections --body-timeout --client-rate --max-cluster-nodes --metrics-open --token-file --tls-cert --tls-key --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --endpoint --timeout --token --cacert --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1782,6 +1782,10 @@ _cflux() {
                     return 0
                     ;;
                 --node-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drift-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

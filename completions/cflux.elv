@@ -369,6 +369,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --etcd 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store'
             cand --data-dir 'Directory of the embedded store [default: ./cflux-data]'
             cand --node-ttl 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]'
+            cand --drift-after 'How long a node''s applied metadata version may trail its cluster''s before the node is listed as drifting [default: 2m]'
             cand --forget-after 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]'
             cand --default-wait 'Long-poll wait when the request gives none [default: 5m]'
             cand --max-wait 'Longest long-poll wait a request may ask for [default: 10m]'

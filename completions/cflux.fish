@@ -252,6 +252,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand serve" -l advertise -d 'Addr
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l etcd -d 'etcd v3 endpoints (comma-separated URLs); without it, the embedded store' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l data-dir -d 'Directory of the embedded store [default: ./cflux-data]' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l node-ttl -d 'How long a node stays alive without a heartbeat [default: 15s, minimum 2s]' -r
+complete -c cflux -n "__fish_cflux_using_subcommand serve" -l drift-after -d 'How long a node\'s applied metadata version may trail its cluster\'s before the node is listed as drifting [default: 2m]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l forget-after -d 'How long a node whose TTL lapsed stays listed as not alive [default: 1h]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l default-wait -d 'Long-poll wait when the request gives none [default: 5m]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l max-wait -d 'Longest long-poll wait a request may ask for [default: 10m]' -r

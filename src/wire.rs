@@ -140,6 +140,10 @@ pub struct Node {
     /// as its heartbeats report it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_version: Option<u64>,
+    /// Present (`true`) while the node's applied version has trailed its
+    /// cluster's for longer than the manager's `--drift-after`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drifting: bool,
 }
 
 /// An optional heartbeat body: what the node's agent has applied. An empty

@@ -270,6 +270,16 @@ impl Metadata {
             .collect()
     }
 
+    /// Each cluster's current metadata version.
+    pub async fn versions(&self) -> Result<std::collections::HashMap<String, u64>> {
+        Ok(self
+            .heads()
+            .await?
+            .into_iter()
+            .map(|(c, v)| (c, v.version))
+            .collect())
+    }
+
     /// `(cluster, newest version summary)` of every cluster with metadata.
     pub async fn heads(&self) -> Result<Vec<(String, VersionSummary)>> {
         let (kvs, _) = self.store.range(&keys::heads()).await?;

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub connections: IntGauge,
     pub nodes: IntGaugeVec,
     pub meta_version: IntGaugeVec,
+    pub drifting: IntGaugeVec,
+    pub applied: IntGaugeVec,
     pub store_up: IntGauge,
     store_calls: IntCounterVec,
     store_errors: IntCounterVec,
@@ -120,6 +122,22 @@ impl Metrics {
                     "cflux_metadata_version",
                     "Each cluster's current metadata version, read when scraped",
                     &["cluster"],
+                ),
+            ),
+            drifting: register(
+                &r,
+                gauge(
+                    "cflux_nodes_drifting",
+                    "Nodes whose applied metadata version has trailed their cluster's for longer than --drift-after",
+                    &["cluster"],
+                ),
+            ),
+            applied: register(
+                &r,
+                gauge(
+                    "cflux_node_applied_version",
+                    "The metadata version each node's agent reports applied",
+                    &["cluster", "id"],
                 ),
             ),
             store_up: register(

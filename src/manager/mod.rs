@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod drift;
 pub mod error;
 pub mod hub;
 pub mod ids;

@@ -110,6 +110,7 @@ impl Managers {
                     version: Some(r.version),
                     url: None,
                     applied_version: None,
+                    drifting: false,
                 }),
                 Err(e) => tracing::warn!("skipping a corrupt manager record: {e}"),
             }

@@ -148,3 +148,51 @@ fn the_shipped_alerting_rules_are_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_behind_its_clusters_schema_drifts_in_lists_and_metrics() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    config.drift_after = Duration::from_millis(500);
+    let m = Manager::start(config, t.store.clone()).await;
+    let id = m.register("c", "influx-1").await;
+    let beat = async |applied: u64| {
+        let r = http()
+            .put(m.url(&format!("/nodes/c/{id}")))
+            .body(format!(r#"{{"applied-version": {applied}}}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    };
+    m.post("/clusters/c/versions/0", "v1").await.expect(200);
+    beat(1).await;
+    m.post("/clusters/c/versions/1", "v2").await.expect(200);
+    // Behind since the first list that saw it; drifting once 500 ms passed.
+    eventually(
+        Duration::from_secs(10),
+        "the node listed drifting",
+        async || m.get("/nodes/c").await.json()[0]["drifting"] == true,
+    )
+    .await;
+    let text = scrape(&m).await;
+    promtool_accepts(&text);
+    assert_eq!(
+        sample(&text, "cflux_nodes_drifting{cluster=\"c\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    let applied = format!("cflux_node_applied_version{{cluster=\"c\",id=\"{id}\"}}");
+    assert_eq!(sample(&text, &applied), Some(1.0), "{text}");
+    beat(2).await;
+    eventually(Duration::from_secs(10), "the node caught up", async || {
+        m.get("/nodes/c").await.json()[0].get("drifting").is_none()
+    })
+    .await;
+    let text = scrape(&m).await;
+    assert_eq!(
+        sample(&text, "cflux_nodes_drifting{cluster=\"c\"}"),
+        Some(0.0),
+        "{text}"
+    );
+}

@@ -293,7 +293,11 @@ fn node_table(rows: &[(&str, &Node)], wide: bool) -> String {
                 Cell::new(&n.registered_at),
                 Cell::new(n.version.as_deref().unwrap_or("-")),
                 Cell::new(n.url.as_deref().unwrap_or("-")),
-                Cell::new(n.applied_version.map_or("-".into(), |v| v.to_string())),
+                Cell::new(match (n.applied_version, n.drifting) {
+                    (None, _) => "-".to_string(),
+                    (Some(v), false) => v.to_string(),
+                    (Some(v), true) => format!("{v} drifting"),
+                }),
             ]);
         }
         t.add_row(row);

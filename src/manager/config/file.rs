@@ -57,7 +57,7 @@ impl ServeArgs {
         let top = self;
         over!(top, file: listen, advertise, data_dir, node_ttl, forget_after, default_wait,
             max_wait, max_meta_bytes, history, store_timeout, max_connections, client_rate,
-            max_cluster_nodes, body_timeout, token_file, metrics_open,
+            max_cluster_nodes, body_timeout, token_file, metrics_open, drift_after,
             tls_cert, tls_key, etcd_cacert, etcd_cert, etcd_key, etcd_user, etcd_password_file)
     }
 }

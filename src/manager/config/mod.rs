@@ -58,6 +58,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CFLUX_NODE_TTL", value_name = "DUR", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "file::duration")]
     pub node_ttl: Option<Duration>,
+    /// How long a node's applied metadata version may trail its cluster's
+    /// before the node is listed as drifting [default: 2m]
+    #[arg(long, env = "CFLUX_DRIFT_AFTER", value_name = "DUR", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "file::duration")]
+    pub drift_after: Option<Duration>,
     /// How long a node whose TTL lapsed stays listed as not alive [default: 1h]
     #[arg(long, env = "CFLUX_FORGET_AFTER", value_name = "DUR", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "file::duration")]
@@ -197,6 +202,8 @@ pub struct ServeConfig {
     pub tokens: Option<std::sync::Arc<Tokens>>,
     /// Whether /metrics needs no token when there are tokens.
     pub metrics_open: bool,
+    /// How long a node may trail its cluster's metadata before it drifts.
+    pub drift_after: Duration,
     /// `None`: plain HTTP.
     pub tls: Option<KeyPair>,
     /// How long a request's body may take to arrive, in all.
@@ -224,6 +231,7 @@ impl Default for ServeConfig {
             max_cluster_nodes: 25_000,
             tokens: None,
             metrics_open: false,
+            drift_after: Duration::from_secs(120),
             tls: None,
             secret_files: Vec::new(),
             body_timeout: Duration::from_secs(10),
@@ -321,6 +329,7 @@ impl ServeArgs {
         let config = ServeConfig {
             tokens: tokens.map(std::sync::Arc::new),
             metrics_open: args.metrics_open.unwrap_or(d.metrics_open),
+            drift_after: args.drift_after.unwrap_or(d.drift_after),
             tls,
             secret_files,
             body_timeout: args.body_timeout.unwrap_or(d.body_timeout),

@@ -2,7 +2,8 @@
 //! the cluster's membership differs from the list that had index `N`.
 //!
 //! A list's *index* is a digest of what a follower acts on — each node's id,
-//! addresses, URL, software and applied versions, TTL and `alive` flag — and
+//! addresses, URL, software and applied versions, drift, TTL and `alive`
+//! flag — and
 //! not of last-seen times, which move on every heartbeat. Equal lists have
 //! equal indexes on every manager running the same build, so a follower may
 //! move between managers. An index is opaque: clients only send back what
@@ -45,7 +46,7 @@ pub fn index(nodes: &[Node]) -> u64 {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     for n in nodes {
         (n.id, &n.hostname, &n.ip, &n.bind_address, n.alive, n.ttl).hash(&mut h);
-        (&n.version, &n.url, n.applied_version).hash(&mut h);
+        (&n.version, &n.url, n.applied_version, n.drifting).hash(&mut h);
     }
     // 63 bits: an index is a JSON-safe, non-negative i64 like a version.
     (h.finish() >> 1).max(1)
@@ -98,6 +99,7 @@ mod tests {
             version: None,
             url: None,
             applied_version: None,
+            drifting: false,
         }
     }
 

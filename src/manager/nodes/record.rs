@@ -109,6 +109,7 @@ impl Record {
             version: self.version,
             url: self.url,
             applied_version: self.applied_version,
+            drifting: false,
         }
     }
 
@@ -127,6 +128,7 @@ impl Record {
             version: self.version.clone(),
             url: self.url.clone(),
             applied_version: self.applied_version,
+            drifting: false,
         }
     }
 

@@ -38,7 +38,9 @@ pub async fn serve(State(app): State<Arc<App>>) -> Response {
     let m = &app.metrics;
     let read = tokio::try_join!(app.meta.heads(), app.registry.list_all());
     m.store_up.set(i64::from(read.is_ok()));
-    if let Ok((heads, nodes)) = read {
+    if let Ok((heads, mut nodes)) = read {
+        let versions = heads.iter().map(|(c, v)| (c.clone(), v.version)).collect();
+        app.drift.mark(&mut nodes, &versions);
         m.meta_version.reset();
         for (cluster, info) in heads {
             m.meta_version
@@ -46,10 +48,23 @@ pub async fn serve(State(app): State<Arc<App>>) -> Response {
                 .set(info.version as i64);
         }
         m.nodes.reset();
+        m.drifting.reset();
+        m.applied.reset();
         for node in nodes {
             let state = if node.alive { "alive" } else { "dead" };
             let cluster = node.cluster.unwrap_or_default();
             m.nodes.with_label_values(&[cluster.as_str(), state]).inc();
+            // Every cluster with nodes has the series, so "> 0" alerts work.
+            let drifting = m.drifting.with_label_values(&[cluster.as_str()]);
+            if node.drifting {
+                drifting.inc();
+            }
+            if let Some(v) = node.applied_version {
+                let id = node.id.to_string();
+                m.applied
+                    .with_label_values(&[cluster.as_str(), id.as_str()])
+                    .set(v as i64);
+            }
         }
     }
     (

@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 pub use error::ApiError;
 
 use crate::manager::config::{ServeConfig, StoreConfig};
+use crate::manager::drift::Drift;
 use crate::manager::hub::Hub;
 use crate::manager::meta::Metadata;
 use crate::manager::metrics::{MeteredStore, Metrics};
@@ -66,12 +67,14 @@ pub struct App {
     /// Fires when the manager shuts down; parked polls answer at once.
     pub shutdown: CancellationToken,
     pub metrics: Arc<Metrics>,
+    pub drift: Drift,
 }
 
 impl App {
     pub fn new(config: ServeConfig, store: SharedStore) -> Arc<App> {
         let metrics = Metrics::new();
         let store = MeteredStore::wrap(store, metrics.clone());
+        let drift = Drift::new(config.drift_after);
         Arc::new(App {
             registry: Arc::new(
                 Registry::new(store.clone(), config.node_ttl, config.forget_after)
@@ -88,6 +91,7 @@ impl App {
             config,
             shutdown: CancellationToken::new(),
             metrics,
+            drift,
         })
     }
 }

@@ -178,13 +178,13 @@ pub async fn list_cluster(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let cluster = args.cluster.as_str();
-    let (nodes, now) = listed(
-        &app,
-        query.as_deref(),
-        || app.registry.list(cluster),
-        |n| index(n),
-    )
-    .await?;
+    let fetch = || async {
+        let (mut nodes, versions) =
+            tokio::try_join!(app.registry.list(cluster), app.meta.versions())?;
+        app.drift.mark(&mut nodes, &versions);
+        Ok(nodes)
+    };
+    let (nodes, now) = listed(&app, query.as_deref(), fetch, |n| index(n)).await?;
     Ok(indexed(node_list(&nodes, nodes.len()), now))
 }
 
@@ -229,7 +229,12 @@ pub async fn list_all(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let fetch = || async {
-        let (cflux, influx) = tokio::try_join!(app.managers.list(), app.registry.list_all())?;
+        let (cflux, mut influx, versions) = tokio::try_join!(
+            app.managers.list(),
+            app.registry.list_all(),
+            app.meta.versions()
+        )?;
+        app.drift.mark(&mut influx, &versions);
         Ok(NodeList { cflux, influx })
     };
     let digest = |l: &NodeList| index(&l.cflux) ^ index(&l.influx).rotate_left(1);
