@@ -661,6 +661,23 @@ async fn node_lists_block_until_membership_changes() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+    // An array is no heartbeat body either (serde alone would take it).
+    for body in ["[]", "[3]", "3", r#"{"applied-version": 1.5}"#] {
+        let r = http()
+            .put(m.url(&format!("/nodes/c/{id}")))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+    }
+    let r = http()
+        .put(m.url(&format!("/nodes/c/{id}")))
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "null is no body");
     // A death (TTL 2 s) answers a parked list.
     let now = listed.header("x-cflux-index").unwrap();
     let started = Instant::now();

@@ -86,22 +86,33 @@ pub async fn refresh(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Node>, ApiError> {
     let raw = body(raw)?;
-    let beat: Heartbeat = match raw.iter().all(u8::is_ascii_whitespace) {
-        true => Heartbeat::default(),
-        false => serde_json::from_slice::<Option<Heartbeat>>(&raw)
-            .map(Option::unwrap_or_default)
-            .map_err(|e| {
-            ApiError::bad_request(format!(
-                "a heartbeat's body is empty or a JSON object like {{\"applied-version\": 3}}: {e}"
-            ))
-        })?,
-    };
+    let beat = heartbeat(&raw)?;
     let node = app
         .registry
         .refresh(&args.cluster, args.id, beat.applied_version)
         .await?;
     app.metrics.heartbeats.inc();
     Ok(Json(node))
+}
+
+/// A heartbeat's body: nothing, `null`, or a JSON object (not an array,
+/// which serde would otherwise read as the fields in order).
+fn heartbeat(raw: &[u8]) -> Result<Heartbeat, ApiError> {
+    let refuse = |e: String| {
+        ApiError::bad_request(format!(
+            "a heartbeat's body is empty or a JSON object like {{\"applied-version\": 3}}: {e}"
+        ))
+    };
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Heartbeat::default());
+    }
+    match serde_json::from_slice::<serde_json::Value>(raw).map_err(|e| refuse(e.to_string()))? {
+        serde_json::Value::Null => Ok(Heartbeat::default()),
+        object @ serde_json::Value::Object(_) => {
+            serde_json::from_value(object).map_err(|e| refuse(e.to_string()))
+        }
+        other => Err(refuse(format!("got {other}"))),
+    }
 }
 
 /// Removes a node for good.
