@@ -42,6 +42,17 @@ pub const PASSED: &[&str] = &[
     "x-request-id",
 ];
 
+/// The headers of `from` worth passing on, plus those named in `also`.
+pub fn passed(from: &HeaderMap, also: &[&'static str]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for name in PASSED.iter().chain(also) {
+        if let Some(v) = from.get(*name) {
+            headers.insert(HeaderName::from_static(name), v.clone());
+        }
+    }
+    headers
+}
+
 impl Answer {
     /// Whether a refusal says the database or retention policy is missing:
     /// on a member that has not applied the schema yet, not the client's
@@ -89,12 +100,7 @@ pub async fn classify(sent: reqwest::Result<reqwest::Response>) -> Outcome {
         Err(e) => return Outcome::Failed(crate::client::root_cause(&e)),
     };
     let status = resp.status().as_u16();
-    let mut headers = HeaderMap::new();
-    for name in PASSED {
-        if let Some(v) = resp.headers().get(*name) {
-            headers.insert(HeaderName::from_static(name), v.clone());
-        }
-    }
+    let headers = passed(resp.headers(), &[]);
     let body = match resp.bytes().await {
         Ok(b) => b,
         Err(e) => return Outcome::Failed(crate::client::root_cause(&e)),

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus::{Gauge, GaugeVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 
 use super::Relay;
-use super::write::now_ms;
+use super::now_ms;
 use crate::metrics::register;
 
 pub struct Metrics {

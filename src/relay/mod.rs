@@ -44,6 +44,14 @@ pub struct RelayArgs {
     pub run: RunArgs,
 }
 
+/// Now, in Unix milliseconds: the times of queued entries.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64
+}
+
 /// The least time a data-changing statement (DELETE, DROP SERIES) gets.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -53,7 +61,6 @@ pub struct Load {
     /// Requests sent and not answered yet.
     pub outstanding: u64,
     pub last_error: Option<String>,
-    pub points_written: u64,
 }
 
 struct Outstanding<'a> {
@@ -71,7 +78,6 @@ impl Drop for Outstanding<'_> {
 
 /// Everything a handler can reach.
 pub struct Relay {
-    pub cluster: String,
     pub config: RelayConfig,
     pub view: watch::Receiver<View>,
     pub queue: Queue,
@@ -116,10 +122,7 @@ impl Relay {
         let mut loads = self.loads();
         let load = loads.entry(member).or_default();
         match &outcome {
-            forward::Outcome::Taken(_) => {
-                load.points_written += points;
-                load.last_error = None;
-            }
+            forward::Outcome::Taken(_) => load.last_error = None,
             forward::Outcome::Refused(_) => {}
             forward::Outcome::Failed(e) => load.last_error = Some(e.clone()),
         }
@@ -134,6 +137,12 @@ impl Relay {
             relay: self,
             member,
         }
+    }
+
+    /// Points `member` took since start (the metrics' count).
+    fn points_written(&self, member: u64) -> u64 {
+        let id = member.to_string();
+        self.metrics.points.with_label_values(&[id.as_str()]).get()
     }
 
     /// A read sent to `member`.
@@ -220,7 +229,6 @@ pub async fn serve(
         token.clone(),
     ));
     let relay = Arc::new(Relay {
-        cluster: config.cluster.clone(),
         http: crate::tls::http_client()
             .no_proxy()
             .connect_timeout(Duration::from_secs(2))
@@ -234,7 +242,7 @@ pub async fn serve(
     });
     let replayer = tokio::spawn(replay::run(relay.clone(), token.clone()));
     let addr = listener.local_addr()?;
-    tracing::info!(cluster = %relay.cluster, %addr, data_dir = %relay.config.data_dir.display(), "relay listening");
+    tracing::info!(cluster = %relay.config.cluster, %addr, data_dir = %relay.config.data_dir.display(), "relay listening");
     let stopping = token.clone();
     axum::serve(listener, router(relay))
         .with_graceful_shutdown(async move {

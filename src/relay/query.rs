@@ -16,13 +16,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Relay;
-use super::forward::PASSED;
+use super::forward::passed;
 use super::members::Member;
 use super::queue::{Entry, Kind};
-use super::write::{
-    Consistency, credentials, influx_error, now_ms, param, params, replicate_whole,
-};
+use super::write::{Consistency, credentials, influx_error, param, params, replicate_whole};
+use super::{Relay, now_ms};
 
 /// Where a query goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -287,7 +285,7 @@ pub async fn query(
         };
         return influx_error(
             503,
-            &format!("no member of cluster {:?} is {what}", relay.cluster),
+            &format!("no member of cluster {:?} is {what}", relay.config.cluster),
         );
     }
     let before = view.version;
@@ -340,12 +338,7 @@ pub async fn query(
 /// influxd's answer, streamed.
 fn stream(resp: reqwest::Response) -> Response {
     let status = resp.status();
-    let mut headers = HeaderMap::new();
-    for name in PASSED.iter().chain(&["content-encoding"]) {
-        if let Some(v) = resp.headers().get(*name) {
-            headers.insert(header::HeaderName::from_static(name), v.clone());
-        }
-    }
+    let headers = passed(resp.headers(), &["content-encoding"]);
     let mut response = Body::from_stream(resp.bytes_stream()).into_response();
     *response.status_mut() = status;
     *response.headers_mut() = headers;
@@ -357,12 +350,7 @@ fn stream(resp: reqwest::Response) -> Response {
 /// database right after creating it then passes the relay's schema check.
 async fn schema_answer(relay: &Relay, resp: reqwest::Response, before: u64) -> Response {
     let status = resp.status();
-    let mut headers = HeaderMap::new();
-    for name in PASSED {
-        if let Some(v) = resp.headers().get(*name) {
-            headers.insert(header::HeaderName::from_static(name), v.clone());
-        }
-    }
+    let headers = passed(resp.headers(), &[]);
     let body = resp.bytes().await.unwrap_or_default();
     let failed = String::from_utf8_lossy(&body).contains("\"error\"");
     if !failed {

@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::Relay;
+use super::now_ms;
 use super::queue::Depth;
-use super::write::{influx_error, now_ms, param, params};
+use super::write::{influx_error, param, params};
 use crate::exit::CliError;
 use crate::output::{Output, emit, emit_json, render, table};
 
@@ -89,13 +90,13 @@ pub fn status_of(relay: &Relay) -> RelayStatus {
                     .map(|at| now.saturating_sub(at) as f64 / 1000.0),
                 queue,
                 outstanding: load.outstanding,
-                points_written: load.points_written,
+                points_written: relay.points_written(m.id),
                 last_error: load.last_error,
             }
         })
         .collect();
     RelayStatus {
-        cluster: relay.cluster.clone(),
+        cluster: relay.config.cluster.clone(),
         metadata_version: view.version,
         manager_error: view.manager_error.clone(),
         members,
@@ -113,7 +114,7 @@ pub async fn ping(State(relay): State<Arc<Relay>>, RawQuery(query): RawQuery) ->
     let Some(alive) = view.members.iter().find(|m| m.alive) else {
         return influx_error(
             503,
-            &format!("no member of cluster {:?} is alive", relay.cluster),
+            &format!("no member of cluster {:?} is alive", relay.config.cluster),
         );
     };
     let version = alive.version.clone().unwrap_or_else(|| "unknown".into());

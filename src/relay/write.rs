@@ -17,10 +17,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
-use super::Relay;
 use super::forward::{self, Answer, Outcome};
 use super::lines::{self, Precision};
 use super::queue::{Entry, Kind};
+use super::{Relay, now_ms};
 
 /// How many members must take a write before it is acknowledged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,15 +172,8 @@ pub async fn write(
     let Some(db) = param(&params, "db").filter(|d| !d.is_empty()) else {
         return influx_error(400, "database is required");
     };
-    let request = Request {
-        db: db.to_string(),
-        rp: param(&params, "rp")
-            .filter(|r| !r.is_empty())
-            .map(str::to_string),
-        precision: param(&params, "precision").map(str::to_string),
-        consistency: param(&params, "consistency").unwrap_or("").to_string(),
-        auth: credentials(&params, &headers),
-    };
+    let rp = param(&params, "rp").filter(|r| !r.is_empty());
+    let request = Request::new(&params, &headers, db, rp);
     accept(relay, request, &headers, raw).await
 }
 
@@ -200,13 +193,7 @@ pub async fn write_v2(
         Some((db, rp)) => (db, Some(rp).filter(|r| !r.is_empty())),
         None => (bucket, None),
     };
-    let request = Request {
-        db: db.to_string(),
-        rp: rp.map(str::to_string),
-        precision: param(&params, "precision").map(str::to_string),
-        consistency: param(&params, "consistency").unwrap_or("").to_string(),
-        auth: credentials(&params, &headers),
-    };
+    let request = Request::new(&params, &headers, db, rp);
     accept(relay, request, &headers, raw).await
 }
 
@@ -216,6 +203,25 @@ struct Request {
     precision: Option<String>,
     consistency: String,
     auth: Option<String>,
+}
+
+impl Request {
+    /// A write into `db` (and `rp`), with the precision, consistency and
+    /// credentials of `params` and `headers`.
+    fn new(
+        params: &[(String, String)],
+        headers: &HeaderMap,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Request {
+        Request {
+            db: db.to_string(),
+            rp: rp.map(str::to_string),
+            precision: param(params, "precision").map(str::to_string),
+            consistency: param(params, "consistency").unwrap_or("").to_string(),
+            auth: credentials(params, headers),
+        }
+    }
 }
 
 async fn accept(relay: Arc<Relay>, request: Request, headers: &HeaderMap, raw: Bytes) -> Response {
@@ -290,7 +296,7 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
             503,
             &format!(
                 "no member of cluster {:?} is registered with an InfluxDB URL",
-                relay.cluster
+                relay.config.cluster
             ),
         );
     }
@@ -330,7 +336,7 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
                 503,
                 &format!(
                     "no member of cluster {:?} took the write ({} down or failing); nothing was stored",
-                    relay.cluster,
+                    relay.config.cluster,
                     members.len()
                 ),
             );
@@ -377,13 +383,6 @@ pub async fn replicate(relay: &Relay, entry: Entry, consistency: Consistency) ->
         Some(answer) => pass(answer),
         None => StatusCode::NO_CONTENT.into_response(),
     }
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64
 }
 
 #[cfg(test)]

@@ -176,12 +176,7 @@ fn table(name: &str) -> TableDefinition<'_, u64, &'static [u8]> {
     TableDefinition::new(name)
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64
-}
+use super::now_ms;
 
 impl Queue {
     /// Opens (or creates) the queue file in `dir` and counts what it holds.
