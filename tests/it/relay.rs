@@ -637,6 +637,15 @@ async fn node_lists_block_until_membership_changes() {
     let same = m.get(&format!("/nodes/c?index={next}&wait=1s")).await;
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(same.header("x-cflux-index").as_deref(), Some(next.as_str()));
+    // `GET /nodes` (managers and nodes) hands out indexes it takes back.
+    for _ in 0..20 {
+        let all = m.get("/nodes").await;
+        let index = all.header("x-cflux-index").expect("an index");
+        let again = m.get(&format!("/nodes?index={index}&wait=0")).await;
+        again.expect(200);
+        assert_eq!(again.header("x-cflux-index"), Some(index));
+        m.register("c", "more").await;
+    }
     // An applied version on a heartbeat is listed and changes the index;
     // an empty heartbeat keeps it.
     let r = http()

@@ -43,10 +43,19 @@ impl Hasher for Fnv {
 /// The index of a node list: never 0 (which asks for an answer at once)
 /// and at most `i64::MAX`.
 pub fn index(nodes: &[Node]) -> u64 {
+    index_of(&[nodes])
+}
+
+/// The index of several lists answered together (`GET /nodes`: managers
+/// and nodes), within the same bounds as [`index`].
+pub fn index_of(lists: &[&[Node]]) -> u64 {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    for n in nodes {
-        (n.id, &n.hostname, &n.ip, &n.bind_address, n.alive, n.ttl).hash(&mut h);
-        (&n.version, &n.url, n.applied_version, n.drifting).hash(&mut h);
+    for nodes in lists {
+        nodes.len().hash(&mut h);
+        for n in *nodes {
+            (n.id, &n.hostname, &n.ip, &n.bind_address, n.alive, n.ttl).hash(&mut h);
+            (&n.version, &n.url, n.applied_version, n.drifting).hash(&mut h);
+        }
     }
     // 63 bits: an index is a JSON-safe, non-negative i64 like a version.
     (h.finish() >> 1).max(1)
@@ -117,5 +126,23 @@ mod tests {
         assert_ne!(index(&a), index(&applied));
         assert_ne!(index(&a), index(&a[..1]));
         assert_ne!(index(&[]), 0);
+    }
+
+    #[test]
+    fn indexes_of_several_lists_stay_in_bounds_and_tell_the_lists_apart() {
+        let a = vec![node(1, true)];
+        let b = vec![node(2, true)];
+        let mut seen = std::collections::BTreeSet::new();
+        for lists in [[&a[..], &b[..]], [&b[..], &a[..]], [&[], &a[..]], [&a[..], &[]]] {
+            let i = index_of(&lists);
+            assert!((1..=i64::MAX as u64).contains(&i), "{i}");
+            seen.insert(i);
+        }
+        assert_eq!(seen.len(), 4, "every arrangement has its own index");
+        // Many lists, every index a valid `?index=`.
+        for id in 0..2000 {
+            let i = index_of(&[&[node(id, true)], &[node(id + 1, id % 2 == 0)]]);
+            assert!((1..=i64::MAX as u64).contains(&i), "{i}");
+        }
     }
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-pub use self::changes::{RECHECK, index, when_changed};
+pub use self::changes::{RECHECK, index, index_of, when_changed};
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
 use self::leases::{LeasePool, held_ttl};

@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 use super::App;
 use super::error::ApiError;
 use super::extract::{ClusterPath, IdPath, PathArgs, body, index_param, wait_param};
-use crate::manager::nodes::{NodeSpec, check_text, index, when_changed};
+use crate::manager::nodes::{NodeSpec, check_text, index, index_of, when_changed};
 use crate::wire::{ErrorBody, Heartbeat, NODES_INDEX};
 use crate::wire::{Node, NodeList, Registration};
 
@@ -248,7 +248,7 @@ pub async fn list_all(
         app.drift.mark(&mut influx, &versions);
         Ok(NodeList { cflux, influx })
     };
-    let digest = |l: &NodeList| index(&l.cflux) ^ index(&l.influx).rotate_left(1);
+    let digest = |l: &NodeList| index_of(&[&l.cflux, &l.influx]);
     let (list, now) = listed(&app, query.as_deref(), fetch, digest).await?;
     let n = list.cflux.len() + list.influx.len();
     Ok(indexed(node_list(&list, n), now))
