@@ -644,7 +644,7 @@ async fn node_lists_block_until_membership_changes() {
         let again = m.get(&format!("/nodes?index={index}&wait=0")).await;
         again.expect(200);
         assert_eq!(again.header("x-cflux-index"), Some(index));
-        m.register("c", "more").await;
+        m.register("elsewhere", "more").await;
     }
     // An applied version on a heartbeat is listed and changes the index;
     // an empty heartbeat keeps it.
