@@ -23,5 +23,6 @@ mod security;
 mod store_conformance;
 mod support;
 mod tls;
+mod ui;
 mod verbs;
 mod watch;

@@ -130,10 +130,15 @@ mod tests {
 
     #[test]
     fn indexes_of_several_lists_stay_in_bounds_and_tell_the_lists_apart() {
-        let a = vec![node(1, true)];
-        let b = vec![node(2, true)];
+        let a = [node(1, true)];
+        let b = [node(2, true)];
         let mut seen = std::collections::BTreeSet::new();
-        for lists in [[&a[..], &b[..]], [&b[..], &a[..]], [&[], &a[..]], [&a[..], &[]]] {
+        for lists in [
+            [&a[..], &b[..]],
+            [&b[..], &a[..]],
+            [&[], &a[..]],
+            [&a[..], &[]],
+        ] {
             let i = index_of(&lists);
             assert!((1..=i64::MAX as u64).contains(&i), "{i}");
             seen.insert(i);

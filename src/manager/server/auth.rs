@@ -1,6 +1,7 @@
 //! The token check in front of every route when the manager has tokens
 //! (see [`crate::manager::auth`]); the health checks stay open for load balancers,
-//! and the API's description for clients.
+//! the API's description for clients, and the admin page's files
+//! ([`super::ui`], which hold no data) for browsers.
 //!
 //! Without tokens the API is open to whoever can reach it, and a web page
 //! in the operator's browser can reach a manager on `127.0.0.1`. So a
@@ -15,7 +16,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -27,6 +28,9 @@ use crate::manager::auth;
 pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
 pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    if super::ui::PATHS.contains(&request.uri().path()) && request.method() == Method::GET {
+        return next.run(request).await;
+    }
     let Some(tokens) = &app.config.tokens else {
         if let Some(why) = browser_refusal(app.config.advertise.as_deref(), &request) {
             return ApiError::new(StatusCode::FORBIDDEN, "cross_site", why).into_response();

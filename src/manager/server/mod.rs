@@ -20,6 +20,7 @@ pub mod openapi;
 mod quota;
 mod stall;
 mod trim;
+mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -133,6 +134,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/clusters/{cluster}/history/{version}",
             get(clusters::history_version),
         )
+        .merge(ui::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -2,6 +2,7 @@
 //! HTTP helpers that print both sides on failure.
 
 pub mod agent;
+pub mod browser;
 pub mod etcd;
 pub mod influxd;
 pub mod manager;
