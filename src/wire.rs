@@ -267,6 +267,11 @@ pub struct VersionSummary {
     pub size: u64,
     pub content_type: String,
     pub written_at: String,
+    /// Who wrote it: the name of the writer's token, or its IP address on
+    /// a manager without tokens. Absent on versions stored before cflux
+    /// recorded writers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_by: Option<String>,
 }
 
 /// The body of every 4xx/5xx answer.

@@ -12,8 +12,13 @@
 //!   write metadata, list its cluster);
 //! * `admin` — everything.
 //!
-//! The file has one token per line, `ROLE TOKEN [CLUSTER,…]`; blank lines and
-//! lines starting with `#` are skipped. `CFLUX_TOKENS` holds the same lines,
+//! `GET /snapshot` (all of the manager's state) is for admins only.
+//!
+//! The file has one token per line, `ROLE TOKEN [CLUSTER,…] [name=NAME]`;
+//! blank lines and lines starting with `#` are skipped. The name is who
+//! the token is (`name=ci-deploy`): metadata versions record it as their
+//! writer, and deregistrations and forced downs are logged with it. A token
+//! without one is called `ROLE token on line N`. `CFLUX_TOKENS` holds the same lines,
 //! separated by newlines or `;`. Tokens are compared in constant time and
 //! never printed.
 
@@ -50,8 +55,18 @@ impl Clusters {
 /// The configured tokens.
 #[derive(Clone)]
 pub struct Tokens {
-    entries: Vec<(Vec<u8>, Role)>,
+    entries: Vec<Entry>,
 }
+
+#[derive(Clone)]
+struct Entry {
+    token: Vec<u8>,
+    role: Role,
+    name: String,
+}
+
+/// Longest token name: it ends up in every version it writes.
+pub const MAX_NAME_LEN: usize = 64;
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,18 +88,34 @@ pub struct Request<'a> {
 impl Tokens {
     /// Parses token lines; the error names the line (never the token).
     pub fn parse(text: &str) -> Result<Tokens, String> {
-        let mut entries: Vec<(Vec<u8>, Role)> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for (n, line) in text.split(['\n', ';']).enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let at = format!("token line {}", n + 1);
-            let mut words = line.split_whitespace();
+            let mut name = None;
+            let mut fields = Vec::new();
+            for word in line.split_whitespace() {
+                match word.strip_prefix("name=") {
+                    Some(_) if name.is_some() => return Err(format!("{at}: two names")),
+                    Some(given) => {
+                        name = Some(check_name(given).map_err(|e| format!("{at}: {e}"))?)
+                    }
+                    None => fields.push(word),
+                }
+            }
+            let mut words = fields.into_iter();
             let (role, token) = match (words.next(), words.next()) {
                 (Some(r), Some(t)) => (r, t),
-                _ => return Err(format!("{at}: expected `ROLE TOKEN [CLUSTER,…]`")),
+                _ => {
+                    return Err(format!(
+                        "{at}: expected `ROLE TOKEN [CLUSTER,…] [name=NAME]`"
+                    ));
+                }
             };
+            let name = name.unwrap_or_else(|| format!("{role} token on line {}", n + 1));
             let clusters = words.next();
             if words.next().is_some() {
                 return Err(format!("{at}: too many fields (list clusters with commas)"));
@@ -124,10 +155,14 @@ impl Tokens {
                     ));
                 }
             };
-            if entries.iter().any(|(t, _)| t == token.as_bytes()) {
+            if entries.iter().any(|e| e.token == token.as_bytes()) {
                 return Err(format!("{at}: the same token is listed twice"));
             }
-            entries.push((token.as_bytes().to_vec(), role));
+            entries.push(Entry {
+                token: token.as_bytes().to_vec(),
+                role,
+                name,
+            });
         }
         if entries.is_empty() {
             return Err("no tokens given".into());
@@ -138,24 +173,44 @@ impl Tokens {
     /// The role of `presented`, comparing it with every token in constant
     /// time so that timing tells nothing about which one nearly matched.
     pub fn role(&self, presented: &[u8]) -> Option<&Role> {
+        self.lookup(presented).map(|(role, _)| role)
+    }
+
+    /// The role and the name of `presented`, in constant time like
+    /// [`Tokens::role`].
+    pub fn lookup(&self, presented: &[u8]) -> Option<(&Role, &str)> {
         let mut found = None;
-        for (token, role) in &self.entries {
-            if bool::from(token.as_slice().ct_eq(presented)) {
-                found = Some(role);
+        for e in &self.entries {
+            if bool::from(e.token.as_slice().ct_eq(presented)) {
+                found = Some((&e.role, e.name.as_str()));
             }
         }
         found
     }
 }
 
+/// A token's name: 1 to [`MAX_NAME_LEN`] letters, digits, `-`, `_`, `.`,
+/// `@`.
+fn check_name(name: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.@".contains(c);
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !name.chars().all(allowed) {
+        return Err(format!(
+            "a name is 1 to {MAX_NAME_LEN} letters, digits, `-`, `_`, `.` or `@`"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 /// Whether `role` may make `request`.
 pub fn allows(role: &Role, request: &Request<'_>) -> bool {
     match role {
         Role::Admin => true,
-        Role::Read => matches!(
-            *request.method,
-            axum::http::Method::GET | axum::http::Method::HEAD
-        ),
+        Role::Read => {
+            matches!(
+                *request.method,
+                axum::http::Method::GET | axum::http::Method::HEAD
+            ) && request.path != "/snapshot"
+        }
         // Deleting a cluster's metadata is for admins only.
         Role::Node(_) if is_metadata_delete(request) => false,
         Role::Node(clusters) => {
@@ -235,8 +290,27 @@ mod tests {
             Method::PUT,
             "/nodes/anything/4"
         ));
+        assert!(may(A, Method::GET, "/snapshot"));
+        assert!(!may(R, Method::GET, "/snapshot"), "all state is for admins");
+        assert!(!may(N, Method::GET, "/snapshot"));
         assert!(tokens().role(b"admin-token-012345678").is_none());
         assert!(tokens().role(b"").is_none());
+    }
+
+    #[test]
+    fn tokens_have_names() {
+        let t = Tokens::parse(&format!(
+            "admin {A} name=ops\nnode {N} prod name=agents\nread {R}"
+        ))
+        .unwrap();
+        assert_eq!(t.lookup(A.as_bytes()).map(|(_, n)| n), Some("ops"));
+        let (role, name) = t.lookup(N.as_bytes()).unwrap();
+        assert_eq!(name, "agents");
+        assert!(matches!(role, Role::Node(Clusters::Only(c)) if c.contains("prod")));
+        assert_eq!(
+            t.lookup(R.as_bytes()).map(|(_, n)| n),
+            Some("read token on line 3")
+        );
     }
 
     #[test]
@@ -249,6 +323,9 @@ mod tests {
             ("admin 0123456789abcdefgh\nread 0123456789abcdefgh", "twice"),
             ("# nothing", "no tokens"),
             ("admin", "expected"),
+            ("admin 0123456789abcdefgh name=", "a name is"),
+            ("admin 0123456789abcdefgh name=a/b", "a name is"),
+            ("admin 0123456789abcdefgh name=a name=b", "two names"),
         ] {
             let e = Tokens::parse(text).unwrap_err();
             assert!(e.contains(says), "{text:?}: {e}");

@@ -31,6 +31,9 @@ pub struct Version {
     pub content_type: String,
     /// Milliseconds since the Unix epoch.
     pub written_at: u64,
+    /// Who wrote it: a token's name, or the client's address without
+    /// tokens (`None` for versions written before cflux recorded it).
+    pub written_by: Option<String>,
     pub body: Bytes,
 }
 
@@ -41,15 +44,18 @@ struct EnvelopeHeader {
     version: u64,
     content_type: String,
     written_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    written_by: Option<String>,
 }
 
 impl Version {
     /// `[u32 big-endian header length][JSON header][body]`.
-    fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> Vec<u8> {
         let header = serde_json::to_vec(&EnvelopeHeader {
             version: self.version,
             content_type: self.content_type.clone(),
             written_at: self.written_at,
+            written_by: self.written_by.clone(),
         })
         .expect("headers serialise");
         let mut out = Vec::with_capacity(4 + header.len() + self.body.len());
@@ -82,6 +88,7 @@ impl Version {
             version: header.version,
             content_type: header.content_type,
             written_at: header.written_at,
+            written_by: header.written_by,
             body: Bytes::copy_from_slice(&raw[4 + len..]),
         })
     }
@@ -92,6 +99,7 @@ impl Version {
             size: self.body.len() as u64,
             content_type: self.content_type.clone(),
             written_at: rfc3339(self.written_at),
+            written_by: self.written_by.clone(),
         }
     }
 }
@@ -104,6 +112,27 @@ struct HeadValue {
     size: u64,
     content_type: String,
     written_at: u64,
+}
+
+/// A head key's value as a snapshot carries it, checked: it must be a head
+/// of `version`.
+pub fn head_value(record: &serde_json::Value, version: u64) -> Result<Vec<u8>> {
+    let head: HeadValue = serde_json::from_value(record.clone())
+        .map_err(|e| Error::Invalid(format!("not a metadata head: {e}")))?;
+    if head.version != version {
+        return Err(Error::Invalid(format!(
+            "a head of version {} listed as version {version}",
+            head.version
+        )));
+    }
+    Ok(serde_json::to_vec(&head).expect("heads serialise"))
+}
+
+/// A head key's stored value, as JSON.
+pub fn head_record(value: &[u8]) -> Result<serde_json::Value> {
+    let head: HeadValue = serde_json::from_slice(value)
+        .map_err(|e| Error::Internal(format!("corrupt metadata head: {e}")))?;
+    Ok(serde_json::to_value(head).expect("heads serialise"))
 }
 
 /// The result of a compare-and-set write.
@@ -145,6 +174,7 @@ impl Metadata {
         expected: u64,
         content_type: &str,
         body: Bytes,
+        writer: &str,
     ) -> Result<WriteOutcome> {
         if body.len() > self.max_bytes {
             return Err(Error::TooLarge(format!(
@@ -158,11 +188,12 @@ impl Metadata {
             .filter(|v| *v <= i64::MAX as u64)
             .ok_or_else(|| Error::Invalid(format!("version {expected} is too large")))?;
         match self
-            .try_write(cluster, expected, content_type, &body)
+            .try_write(cluster, expected, content_type, &body, writer)
             .await?
         {
             WriteOutcome::Conflict(None) if expected != 0 => {
-                self.try_write(cluster, 0, content_type, &body).await
+                self.try_write(cluster, 0, content_type, &body, writer)
+                    .await
             }
             outcome => Ok(outcome),
         }
@@ -175,6 +206,7 @@ impl Metadata {
         expected: u64,
         content_type: &str,
         body: &Bytes,
+        writer: &str,
     ) -> Result<WriteOutcome> {
         let next = expected + 1;
         let doc = Version {
@@ -182,6 +214,7 @@ impl Metadata {
             version: next,
             content_type: content_type.to_string(),
             written_at: now_ms(),
+            written_by: Some(writer.to_string()),
             body: body.clone(),
         };
         let head = HeadValue {
@@ -297,6 +330,7 @@ impl Metadata {
                     size: head.size,
                     content_type: head.content_type,
                     written_at: rfc3339(head.written_at),
+                    written_by: None,
                 },
             ));
         }

@@ -163,11 +163,12 @@ pub async fn run(args: &ClientArgs, cmd: MetaCommand) -> Result {
             if args.output == Output::Json {
                 return emit_json(&history);
             }
-            let mut t = table(&["VERSION", "WRITTEN", "SIZE", "CONTENT TYPE"]);
+            let mut t = table(&["VERSION", "WRITTEN", "BY", "SIZE", "CONTENT TYPE"]);
             for v in history.iter().rev() {
                 t.add_row(vec![
                     v.version.to_string(),
                     format!("{} ({})", v.written_at, ago(&v.written_at)),
+                    v.written_by.clone().unwrap_or_else(|| "-".into()),
                     v.size.to_string(),
                     v.content_type.clone(),
                 ]);

@@ -13,9 +13,10 @@
 //! Clients that are no browser (curl, nodes, proxies, tunnels) are not
 //! checked. Tokens need none of this: a browser never adds them.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +28,12 @@ use crate::manager::auth;
 /// The paths answered without a token.
 pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
-pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+/// Who made a request, as metadata versions and the log record it: the
+/// token's name, or without tokens the client's IP address.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Arc<str>);
+
+pub async fn check(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
     if super::ui::PATHS.contains(&request.uri().path()) && request.method() == Method::GET {
         return next.run(request).await;
     }
@@ -35,6 +41,12 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
         if let Some(why) = browser_refusal(app.config.advertise.as_deref(), &request) {
             return ApiError::new(StatusCode::FORBIDDEN, "cross_site", why).into_response();
         }
+        let address = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "an unknown address".into());
+        request.extensions_mut().insert(Caller(address.into()));
         return next.run(request).await;
     };
     let path = request.uri().path();
@@ -48,9 +60,10 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let Some(presented) = presented else {
         return unauthorized("this manager needs a token: send `Authorization: Bearer TOKEN`");
     };
-    let Some(role) = tokens.role(presented) else {
+    let Some((role, name)) = tokens.lookup(presented) else {
         return unauthorized("the token is not one this manager knows");
     };
+    let caller = Caller(name.into());
     let wanted = auth::Request {
         method: request.method(),
         path,
@@ -62,6 +75,7 @@ pub async fn check(State(app): State<Arc<App>>, request: Request, next: Next) ->
         );
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).into_response();
     }
+    request.extensions_mut().insert(caller);
     next.run(request).await
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -16,6 +16,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::App;
+use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{
     ClusterPath, PathArgs, VersionPath, WritePath, body, force, park_empty, wait_param,
@@ -161,12 +162,14 @@ fn doc_response(status: StatusCode, doc: Option<&Version>) -> Response {
     ))]
 pub async fn write(
     State(app): State<Arc<App>>,
+    caller: Option<Extension<Caller>>,
     args: PathArgs,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let started = std::time::Instant::now();
-    let answer = write_version(&app, args, headers, raw).await;
+    let writer: Arc<str> = caller.map_or_else(|| "an unknown client".into(), |c| c.0.0.clone());
+    let answer = write_version(&app, args, headers, raw, &writer).await;
     let result = match &answer {
         Ok(r) if r.status() == StatusCode::CONFLICT => "conflict",
         Ok(_) => "ok",
@@ -185,6 +188,7 @@ async fn write_version(
     args: PathArgs,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
+    writer: &str,
 ) -> Result<Response, ApiError> {
     let raw = body(raw).map_err(|mut e| {
         if e.status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -203,7 +207,7 @@ async fn write_version(
         .to_string();
     match app
         .meta
-        .write(&args.cluster, args.version, &content_type, raw)
+        .write(&args.cluster, args.version, &content_type, raw, writer)
         .await?
     {
         WriteOutcome::Written(doc, revision) => {
@@ -211,7 +215,7 @@ async fn write_version(
             // Parked polls here answer now, not when the store's watch
             // echoes the write back.
             app.hub.announce(doc, revision);
-            tracing::debug!(cluster = ?args.cluster, version, "metadata written");
+            tracing::debug!(cluster = ?args.cluster, version, by = writer, "metadata written");
             Ok((
                 StatusCode::OK,
                 [version_header(version)],

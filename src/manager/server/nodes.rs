@@ -6,13 +6,14 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, Extension, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::IntoParams;
 
 use super::App;
+use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{ClusterPath, IdPath, PathArgs, body, index_param, wait_param};
 use crate::manager::nodes::{NodeSpec, check_text, index, index_of, when_changed};
@@ -125,10 +126,16 @@ fn heartbeat(raw: &[u8]) -> Result<Heartbeat, ApiError> {
     ))]
 pub async fn deregister(
     State(app): State<Arc<App>>,
+    caller: Option<Extension<Caller>>,
     args: PathArgs,
 ) -> Result<StatusCode, ApiError> {
     app.registry.deregister(&args.cluster, args.id).await?;
+    tracing::info!(cluster = ?args.cluster, id = args.id, by = %who(&caller), "node deregistered");
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn who(caller: &Option<Extension<Caller>>) -> &str {
+    caller.as_ref().map_or("an unknown client", |c| &c.0.0)
 }
 
 /// `DELETE /nodes/{cluster}/{id}/alive`: the node is going down but will
@@ -140,8 +147,14 @@ pub async fn deregister(
         (status = 404, description = "No such node", body = ErrorBody),
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
-pub async fn down(State(app): State<Arc<App>>, args: PathArgs) -> Result<Json<Node>, ApiError> {
-    Ok(Json(app.registry.down(&args.cluster, args.id).await?))
+pub async fn down(
+    State(app): State<Arc<App>>,
+    caller: Option<Extension<Caller>>,
+    args: PathArgs,
+) -> Result<Json<Node>, ApiError> {
+    let node = app.registry.down(&args.cluster, args.id).await?;
+    tracing::info!(cluster = ?args.cluster, id = args.id, by = %who(&caller), "node marked down");
+    Ok(Json(node))
 }
 
 /// About the encoded size of one node, to size list bodies up front.

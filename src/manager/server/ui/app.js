@@ -249,9 +249,10 @@ function historyTable(cluster) {
     cell('Version', v.version),
     cell('Size', bytes(v.size)),
     cell('Type', v['content-type']),
-    cell('Written', when(v['written-at']))));
+    cell('Written', when(v['written-at'])),
+    cell('By', v['written-by'] || '—')));
   details.append(el('table', { class: 'history' },
-    el('thead', {}, el('tr', {}, ...['Version', 'Size', 'Type', 'Written'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ...['Version', 'Size', 'Type', 'Written', 'By'].map((h) => el('th', {}, h)))),
     el('tbody', {}, ...rows)));
   return details;
 }
