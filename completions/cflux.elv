@@ -32,6 +32,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
+            cand snapshot 'Save a manager''s whole state to a file, inspect one, restore one into an empty store'
             cand help 'Print this message or the help of the given subcommand(s)'
             cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
             cand completions 'Print the completion script of a shell'
@@ -294,6 +295,73 @@ set edit:completion:arg-completer[cflux] = {|@words|
         }
         &'cflux;meta;help;help'= {
         }
+        &'cflux;snapshot'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand inspect 'Verify FILE and print what it holds'
+            cand restore 'Restore FILE into an empty store, with no manager running on it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;snapshot;save'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;snapshot;inspect'= {
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;snapshot;restore'= {
+            cand --config 'TOML file of `cflux serve`, for its store options'
+            cand --etcd 'etcd v3 endpoints (comma-separated URLs)'
+            cand --data-dir 'Directory of the embedded store (without --etcd) [default: ./cflux-data]'
+            cand --etcd-cacert 'CA (PEM) that signed etcd''s certificates'
+            cand --etcd-cert 'Client certificate (PEM) for etcd'
+            cand --etcd-key 'Private key of --etcd-cert (PEM)'
+            cand --etcd-user 'etcd user (password from --etcd-password-file or CFLUX_ETCD_PASSWORD)'
+            cand --etcd-password-file 'File whose first line is the etcd user''s password'
+            cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
+            cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
+            cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
+            cand --cacert 'CA certificate (PEM) to check https:// managers against instead of the system''s roots'
+            cand -o 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
+            cand --force 'Replace whatever cflux state the store holds'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cflux;snapshot;help'= {
+            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand inspect 'Verify FILE and print what it holds'
+            cand restore 'Restore FILE into an empty store, with no manager running on it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cflux;snapshot;help;save'= {
+        }
+        &'cflux;snapshot;help;inspect'= {
+        }
+        &'cflux;snapshot;help;restore'= {
+        }
+        &'cflux;snapshot;help;help'= {
+        }
         &'cflux;help'= {
             cand serve 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
             cand agent 'Join the local influxd to a cluster and keep its schema in step with the other members'
@@ -301,6 +369,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand nodes 'List, register, heartbeat and deregister nodes'
             cand clusters 'List clusters with their metadata versions and node counts'
             cand meta 'Read and write a cluster''s versioned metadata'
+            cand snapshot 'Save a manager''s whole state to a file, inspect one, restore one into an empty store'
             cand bench 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
             cand completions 'Print the completion script of a shell'
             cand generate 'Write completions/ and man/ under DIR (for maintainers)'
@@ -353,6 +422,17 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;meta;history'= {
         }
         &'cflux;help;meta;delete'= {
+        }
+        &'cflux;help;snapshot'= {
+            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand inspect 'Verify FILE and print what it holds'
+            cand restore 'Restore FILE into an empty store, with no manager running on it'
+        }
+        &'cflux;help;snapshot;save'= {
+        }
+        &'cflux;help;snapshot;inspect'= {
+        }
+        &'cflux;help;snapshot;restore'= {
         }
         &'cflux;help;bench'= {
         }

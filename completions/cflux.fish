@@ -37,6 +37,7 @@ complete -c cflux -n "__fish_cflux_needs_command" -f -a "relay" -d 'Run the data
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_needs_command" -f -a "snapshot" -d 'Save a manager\'s whole state to a file, inspect one, restore one into an empty store'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
 complete -c cflux -n "__fish_cflux_needs_command" -f -a "completions" -d 'Print the completion script of a shell'
@@ -224,16 +225,66 @@ complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
 complete -c cflux -n "__fish_cflux_using_subcommand meta; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "relay" -d 'Run the data path: InfluxDB\'s /write and /query in front of a cluster, every write to every member'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "inspect" -d 'Verify FILE and print what it holds'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l config -d 'TOML file of `cflux serve`, for its store options' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd -d 'etcd v3 endpoints (comma-separated URLs)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Directory of the embedded store (without --etcd) [default: ./cflux-data]' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd-cacert -d 'CA (PEM) that signed etcd\'s certificates' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd-cert -d 'Client certificate (PEM) for etcd' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd-key -d 'Private key of --etcd-cert (PEM)' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd-user -d 'etcd user (password from --etcd-password-file or CFLUX_ETCD_PASSWORD)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l etcd-password-file -d 'File whose first line is the etcd user\'s password' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'CA certificate (PEM) to check https:// managers against instead of the system\'s roots' -r -F
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s o -l output -d 'Output format: tables for people, the API\'s JSON for scripts (`wide`: tables with more columns)' -r -f -a "table\t''
+json\t''
+wide\t''"
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l force -d 'Replace whatever cflux state the store holds'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Verify FILE and print what it holds'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "serve" -d 'Run the ClusterFlux manager: node membership and versioned metadata over HTTP'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "agent" -d 'Join the local influxd to a cluster and keep its schema in step with the other members'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "relay" -d 'Run the data path: InfluxDB\'s /write and /query in front of a cluster, every write to every member'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "nodes" -d 'List, register, heartbeat and deregister nodes'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "clusters" -d 'List clusters with their metadata versions and node counts'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "meta" -d 'Read and write a cluster\'s versioned metadata'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "snapshot" -d 'Save a manager\'s whole state to a file, inspect one, restore one into an empty store'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "bench" -d 'Measure a manager (and, with --etcd, etcd doing the same) under node-like load'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "completions" -d 'Print the completion script of a shell'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "generate" -d 'Write completions/ and man/ under DIR (for maintainers)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and not __fish_seen_subcommand_from serve agent relay nodes clusters meta snapshot bench completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from relay" -f -a "status" -d 'Show each member of a running relay: alive, caught up, its queue'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "list" -d 'List managers and InfluxDB nodes (all clusters, or one)'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from nodes" -f -a "register" -d 'Register a node by hand (nodes normally register themselves)'
@@ -246,6 +297,9 @@ complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "inspect" -d 'Verify FILE and print what it holds'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l config -d 'TOML file with any of the options below (kebab-case keys)' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l listen -d 'Address to listen on [default: 127.0.0.1:8000]' -r
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l advertise -d 'Address this manager reports as its bind-address [default: the listen address, or the first non-loopback address when listening on 0.0.0.0]' -r

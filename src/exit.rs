@@ -1,6 +1,7 @@
 //! Exit codes: the numbers and what each verb means by them, written once.
 //!
-//! [`Exit`] is the only place a number is spelled. [`CLIENT`], [`SERVE`] and
+//! [`Exit`] is the only place a number is spelled. [`CLIENT`], [`SERVE`],
+//! [`SNAPSHOT`] and
 //! [`AGENT`], [`RELAY`] say what each verb means by the codes it uses; the man pages'
 //! EXIT STATUS sections are rendered from them, and a test checks README's
 //! tables against them. A verb fails with a [`CliError`]: one line of text
@@ -17,6 +18,7 @@ pub enum Exit {
     Conflict,
     NotFound,
     Unreachable,
+    BadSnapshot,
 }
 
 impl Exit {
@@ -28,6 +30,7 @@ impl Exit {
             Exit::Conflict => 3,
             Exit::NotFound => 4,
             Exit::Unreachable => 5,
+            Exit::BadSnapshot => 6,
         }
     }
 }
@@ -117,6 +120,24 @@ pub const RELAY: Table = &[
 ];
 
 /// A verb's failure: the line printed after `cflux: error: ` and the code.
+pub const SNAPSHOT: Table = &[
+    (Exit::Success, "Saved, inspected or restored"),
+    (
+        Exit::Failure,
+        "Any other error: the file cannot be read or written, the store cannot be opened, the manager answered an error",
+    ),
+    (Exit::Usage, "Usage error"),
+    (
+        Exit::Conflict,
+        "`restore` refused: the store already holds cflux state (without `--force`), or a manager is running on it",
+    ),
+    (Exit::Unreachable, "`save`: no manager could be reached"),
+    (
+        Exit::BadSnapshot,
+        "The file is no usable snapshot: truncated, corrupt, of a newer format, or entries that do not fit together; nothing was changed",
+    ),
+];
+
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct CliError {
@@ -165,7 +186,7 @@ mod tests {
 
     #[test]
     fn every_table_starts_with_success_and_lists_codes_in_order() {
-        for table in [CLIENT, SERVE, AGENT, RELAY] {
+        for table in [CLIENT, SERVE, AGENT, RELAY, SNAPSHOT] {
             assert_eq!(table[0].0, Exit::Success);
             assert!(table.windows(2).all(|w| w[0].0.code() < w[1].0.code()));
         }

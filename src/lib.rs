@@ -22,7 +22,8 @@
 //! Shared by all of them, and importing none of them: [`wire`], the HTTP
 //! contract (JSON bodies, headers, cluster names in paths, durations);
 //! [`schema`], the schema document agents keep in a cluster's metadata;
-//! [`metrics`], the Prometheus exposition;
+//! [`metrics`], the Prometheus exposition; [`snapshot`], the file of all
+//! of a manager's state;
 //! [`backoff`]; [`tls`]; [`exit`], the exit codes; [`output`], tables and
 //! JSON on standard output; [`signal`], SIGINT and SIGTERM.
 //!
@@ -41,6 +42,7 @@ pub mod output;
 pub mod relay;
 pub mod schema;
 pub mod signal;
+pub mod snapshot;
 pub mod store;
 pub mod tls;
 pub mod wire;

@@ -130,6 +130,7 @@ fn exit_codes(cmd: &clap::Command) -> Option<exit::Table> {
         n if n.starts_with("cflux-agent") => Some(exit::AGENT),
         n if n.starts_with("cflux-relay-status") => Some(exit::CLIENT),
         n if n.starts_with("cflux-relay") => Some(exit::RELAY),
+        n if n.starts_with("cflux-snapshot") => Some(exit::SNAPSHOT),
         n if n.starts_with("cflux-completions") => None,
         _ => Some(exit::CLIENT),
     }

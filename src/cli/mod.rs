@@ -5,6 +5,7 @@
 //! the codes of its table in [`crate::exit`].
 
 pub mod generated;
+mod snapshot;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,14 @@ pub enum Command {
         #[command(subcommand)]
         command: MetaCommand,
     },
+    /// Save a manager's whole state to a file, inspect one, restore one into an empty store
+    #[command(
+        after_help = "Examples:\n  CFLUX_TOKEN=$ADMIN_TOKEN cflux snapshot save cflux.snapshot\n  cflux snapshot inspect cflux.snapshot\n  cflux snapshot restore cflux.snapshot --etcd http://10.0.0.1:2379,http://10.0.0.2:2379"
+    )]
+    Snapshot {
+        #[command(subcommand)]
+        command: snapshot::SnapshotCommand,
+    },
     /// Measure a manager (and, with --etcd, etcd doing the same) under node-like load
     #[command(
         after_help = "Examples:\n  cflux bench all --etcd http://127.0.0.1:2379\n  cflux bench fanout --parked 5000\n  cflux bench refresh --clients 32 --duration 30s -o json"
@@ -129,6 +138,7 @@ pub fn main() -> ExitCode {
         Command::Meta { command } => {
             client_verb(async move { crate::client::cmd::meta::run(&args, command).await })
         }
+        Command::Snapshot { command } => snapshot::run(args, command),
         Command::Bench(bench_args) => multi_thread(async move {
             crate::bench::run(bench_args, &args.connection, args.output).await
         }),

@@ -233,6 +233,19 @@ impl Client {
         json(ok(resp).await?).await
     }
 
+    /// `GET /snapshot`: the bytes of a snapshot file, unverified. A large
+    /// state takes a while to send: it is allowed five minutes.
+    pub async fn snapshot(&self) -> Result<Bytes> {
+        let timeout = self.timeout.max(Duration::from_secs(300));
+        let resp = ok(self
+            .send(Method::GET, "/snapshot", None, Some(timeout))
+            .await?)
+        .await?;
+        resp.bytes()
+            .await
+            .map_err(|e| ClientError::Protocol(root_cause(&e)))
+    }
+
     pub async fn nodes(&self) -> Result<NodeList> {
         self.get_json("/nodes").await
     }

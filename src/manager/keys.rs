@@ -35,6 +35,11 @@ pub fn probe() -> Vec<u8> {
     format!("{ROOT}probe").into_bytes()
 }
 
+/// Everything cflux stores.
+pub fn root() -> Vec<u8> {
+    ROOT.as_bytes().to_vec()
+}
+
 pub fn next_id() -> Vec<u8> {
     format!("{ROOT}next-id").into_bytes()
 }

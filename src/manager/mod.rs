@@ -23,3 +23,4 @@ pub mod metrics;
 pub mod nodes;
 pub mod peers;
 pub mod server;
+pub mod snapshot;

@@ -19,12 +19,18 @@ const RULES: &[(&str, &[&str])] = &[
     ("output", &["exit"]),
     ("schema", &[]),
     ("metrics", &[]),
-    ("manager", &["store", "wire", "backoff", "tls", "metrics"]),
+    ("snapshot", &[]),
+    (
+        "manager",
+        &["store", "wire", "backoff", "tls", "metrics", "snapshot"],
+    ),
     // The store knows no HTTP, no configuration, no service above it.
     ("store", &["backoff", "tls"]),
     (
         "client",
-        &["wire", "backoff", "tls", "exit", "output", "signal"],
+        &[
+            "wire", "backoff", "tls", "exit", "output", "signal", "snapshot",
+        ],
     ),
     (
         "agent",

@@ -6,6 +6,7 @@
 pub mod clusters;
 pub mod meta;
 pub mod nodes;
+pub mod snapshot;
 
 use std::time::Duration;
 

@@ -30,7 +30,7 @@ use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
 use self::leases::{LeasePool, held_ttl};
 use self::record::Record;
-pub use self::record::{NodeSpec, check_text};
+pub use self::record::{NodeSpec, check_text, record_json, restored};
 use crate::manager::error::{Error, Result, now_ms};
 use crate::manager::ids::Ids;
 use crate::manager::keys;

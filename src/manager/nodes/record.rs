@@ -145,3 +145,31 @@ impl Record {
         })
     }
 }
+
+/// A node record from a snapshot, as a restore stores it: checked, without
+/// a lease (the node is listed dead until its first heartbeat revives it
+/// under the same id) and last seen `now_ms` (so it has a whole
+/// `--forget-after` to come back, however old the snapshot).
+pub fn restored(
+    record: &serde_json::Value,
+    cluster: &str,
+    id: u64,
+    now_ms: u64,
+) -> Result<Vec<u8>> {
+    let mut r: Record = serde_json::from_value(record.clone())
+        .map_err(|e| Error::Invalid(format!("node {id} of {cluster:?}: not a node record: {e}")))?;
+    if r.cluster != cluster || r.id != id {
+        return Err(Error::Invalid(format!(
+            "node {id} of {cluster:?}: the record says node {} of {:?}",
+            r.id, r.cluster
+        )));
+    }
+    r.lease = 0;
+    r.last_seen = now_ms;
+    Ok(r.encode())
+}
+
+/// A stored node record as JSON, for a snapshot.
+pub fn record_json(kv: &KeyValue) -> Result<serde_json::Value> {
+    Ok(serde_json::to_value(Record::decode(kv)?).expect("records serialise"))
+}

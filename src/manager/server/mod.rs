@@ -18,6 +18,7 @@ mod metrics;
 mod nodes;
 pub mod openapi;
 mod quota;
+mod snapshot;
 mod stall;
 mod trim;
 mod ui;
@@ -44,6 +45,7 @@ use crate::manager::meta::Metadata;
 use crate::manager::metrics::{MeteredStore, Metrics};
 use crate::manager::nodes::Registry;
 use crate::manager::peers::{self, Identity, Managers};
+use crate::manager::snapshot::Snapshots;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::etcd::EtcdStore;
 use crate::store::{Deadline, SharedStore};
@@ -69,6 +71,7 @@ pub struct App {
     pub shutdown: CancellationToken,
     pub metrics: Arc<Metrics>,
     pub drift: Drift,
+    pub snapshots: Snapshots,
 }
 
 impl App {
@@ -87,6 +90,7 @@ impl App {
                 config.max_meta_bytes as usize,
             ),
             hub: Hub::new(store.clone()),
+            snapshots: Snapshots::new(store.clone()),
             managers: Managers::new(store),
             limiter: quota::Limiter::new(config.client_rate),
             config,
@@ -105,6 +109,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi::serve))
         .route("/metrics", get(metrics::serve))
+        .route("/snapshot", get(snapshot::save))
         .route("/nodes", get(nodes::list_all))
         .route(
             "/nodes/{cluster}",

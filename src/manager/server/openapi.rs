@@ -17,7 +17,7 @@ use utoipa::openapi::{HeaderBuilder, OpenApi as Document, RefOr, ResponseBuilder
 use utoipa::{Modify, OpenApi, PartialSchema};
 
 use super::auth::OPEN;
-use super::{clusters, health, metrics, nodes};
+use super::{clusters, health, metrics, nodes, snapshot};
 use crate::wire::ErrorBody;
 
 #[derive(OpenApi)]
@@ -44,12 +44,14 @@ use crate::wire::ErrorBody;
         clusters::write,
         clusters::history,
         clusters::history_version,
+        snapshot::save,
     ),
     modifiers(&Shared),
     tags(
         (name = "health", description = "Liveness and readiness, open without a token"),
         (name = "nodes", description = "InfluxDB node membership"),
         (name = "metadata", description = "Versioned cluster metadata"),
+        (name = "snapshot", description = "All of the manager's state, for backups and moves (admin role)"),
     )
 )]
 struct ApiDoc;
