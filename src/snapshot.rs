@@ -243,6 +243,67 @@ impl Snapshot {
         ))
     }
 
+    /// Whether the entries fit together: one id counter at or past every
+    /// node id, no node or head twice, a head for every version and the
+    /// body of every head's version, no version past its head.
+    pub fn check(&self) -> Result<(), String> {
+        let mut counters = Vec::new();
+        let mut nodes = std::collections::BTreeSet::new();
+        let mut heads = BTreeMap::new();
+        let mut versions = std::collections::BTreeSet::new();
+        for e in &self.entries {
+            match e {
+                Entry::NextId(n) => counters.push(*n),
+                Entry::Node { cluster, id, .. } => {
+                    if !nodes.insert((cluster.as_str(), *id)) {
+                        return Err(format!("node {id} of {cluster:?} is listed twice"));
+                    }
+                }
+                Entry::Head {
+                    cluster, version, ..
+                } => {
+                    if heads.insert(cluster.as_str(), *version).is_some() {
+                        return Err(format!("{cluster:?} has two heads"));
+                    }
+                }
+                Entry::Version {
+                    cluster, version, ..
+                } => {
+                    if !versions.insert((cluster.as_str(), *version)) {
+                        return Err(format!("version {version} of {cluster:?} is listed twice"));
+                    }
+                }
+            }
+        }
+        let [counter] = counters[..] else {
+            return Err(format!("{} id counters (one is needed)", counters.len()));
+        };
+        if let Some((cluster, id)) = nodes.iter().find(|(_, id)| *id > counter) {
+            return Err(format!(
+                "node {id} of {cluster:?} is past the id counter ({counter})"
+            ));
+        }
+        for (cluster, version) in &versions {
+            match heads.get(cluster) {
+                None => return Err(format!("version {version} of {cluster:?} has no head")),
+                Some(head) if version > head => {
+                    return Err(format!(
+                        "version {version} of {cluster:?} is past its head ({head})"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (cluster, version) in &heads {
+            if !versions.contains(&(*cluster, *version)) {
+                return Err(format!(
+                    "the head of {cluster:?} (version {version}) has no body"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// What it holds, cluster by cluster.
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
@@ -419,6 +480,18 @@ mod tests {
                 .unwrap_err()
                 .contains("line 2")
         );
+        let mut headless = sample();
+        headless
+            .entries
+            .retain(|e| !matches!(e, Entry::Head { .. }));
+        assert!(headless.check().unwrap_err().contains("has no head"));
+        let mut bodiless = sample();
+        bodiless.entries.pop();
+        assert!(bodiless.check().unwrap_err().contains("has no body"));
+        let mut twice = sample();
+        twice.entries.push(Entry::NextId(3));
+        assert!(twice.check().unwrap_err().contains("2 id counters"));
+        assert_eq!(sample().check(), Ok(()));
         let extra = format!("{text}{{}}\n");
         assert!(
             Snapshot::read(extra.as_bytes())

@@ -10,7 +10,7 @@ use super::{ClientArgs, client_verb, fail, multi_thread};
 use crate::client::cmd::snapshot;
 use crate::exit::{CliError, Exit};
 use crate::manager::config::ServeArgs;
-use crate::manager::snapshot::{RestoreError, restore};
+use crate::manager::snapshot::{RestoreError, check, restore};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SnapshotCommand {
@@ -88,6 +88,10 @@ pub fn run(args: ClientArgs, command: SnapshotCommand) -> ExitCode {
             let (file, force) = (r.file, r.force);
             multi_thread(async move {
                 let snapshot = snapshot::load(&file)?;
+                // Before the store is opened (an embedded one is created).
+                check(&snapshot).map_err(|e| {
+                    CliError::new(Exit::BadSnapshot, format!("{}: {e}", file.display()))
+                })?;
                 let store = crate::manager::server::open_store(&config)
                     .await
                     .map_err(|e| CliError::other(format!("{e:#}")))?;

@@ -19,7 +19,7 @@
 //! under their old id, and their last-seen time is the restore's, so each
 //! has a whole `--forget-after` to come back.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::manager::error::{Error, Result, now_ms, rfc3339};
 use crate::manager::keys::{self, NodeKey};
@@ -146,6 +146,15 @@ pub struct Restored {
     pub replaced: u64,
 }
 
+/// Whether `snapshot`'s entries fit together, as [`restore`] checks them
+/// before it writes anything (so a caller can refuse a file before it
+/// even opens a store).
+pub fn check(snapshot: &Snapshot) -> std::result::Result<(), RestoreError> {
+    Plan::of(snapshot)
+        .map(|_| ())
+        .map_err(RestoreError::Inconsistent)
+}
+
 /// Restores `snapshot` into `store`; see the module's notes.
 pub async fn restore(
     store: &SharedStore,
@@ -213,28 +222,21 @@ struct Plan {
 
 impl Plan {
     fn of(snapshot: &Snapshot) -> std::result::Result<Plan, String> {
+        snapshot.check()?;
         let mut plan = Plan {
             next_id: 0,
             nodes: Vec::new(),
             versions: Vec::new(),
             heads: BTreeMap::new(),
         };
-        let mut counters = 0;
-        let mut ids = BTreeSet::new();
         for e in &snapshot.entries {
             match e {
-                Entry::NextId(n) => {
-                    plan.next_id = *n;
-                    counters += 1;
-                }
+                Entry::NextId(n) => plan.next_id = *n,
                 Entry::Node {
                     cluster,
                     id,
                     record,
                 } => {
-                    if !ids.insert((cluster.clone(), *id)) {
-                        return Err(format!("node {id} of {cluster:?} is listed twice"));
-                    }
                     // Checked now, so that a bad record stops the restore
                     // before it writes anything.
                     nodes::restored(record, cluster, *id, 0).map_err(|e| e.to_string())?;
@@ -247,13 +249,7 @@ impl Plan {
                 } => {
                     let value = meta::head_value(record, *version)
                         .map_err(|e| format!("the head of {cluster:?}: {e}"))?;
-                    if plan
-                        .heads
-                        .insert(cluster.clone(), (*version, value))
-                        .is_some()
-                    {
-                        return Err(format!("{cluster:?} has two heads"));
-                    }
+                    plan.heads.insert(cluster.clone(), (*version, value));
                 }
                 Entry::Version {
                     cluster,
@@ -273,43 +269,6 @@ impl Plan {
                         body: body.into(),
                     });
                 }
-            }
-        }
-        if counters != 1 {
-            return Err(format!("{counters} id counters (one is needed)"));
-        }
-        if let Some((cluster, id, _)) = plan.nodes.iter().find(|(_, id, _)| *id > plan.next_id) {
-            return Err(format!(
-                "node {id} of {cluster:?} is past the id counter ({})",
-                plan.next_id
-            ));
-        }
-        for v in &plan.versions {
-            match plan.heads.get(&v.cluster) {
-                None => {
-                    return Err(format!(
-                        "version {} of {:?} has no head",
-                        v.version, v.cluster
-                    ));
-                }
-                Some((head, _)) if v.version > *head => {
-                    return Err(format!(
-                        "version {} of {:?} is past its head ({head})",
-                        v.version, v.cluster
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        for (cluster, (version, _)) in &plan.heads {
-            if !plan
-                .versions
-                .iter()
-                .any(|v| &v.cluster == cluster && v.version == *version)
-            {
-                return Err(format!(
-                    "the head of {cluster:?} (version {version}) has no body"
-                ));
             }
         }
         Ok(plan)

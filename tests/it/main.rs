@@ -20,6 +20,7 @@ mod openapi;
 mod original_client;
 mod relay;
 mod security;
+mod snapshot;
 mod store_conformance;
 mod support;
 mod tls;

@@ -49,12 +49,17 @@ pub async fn save(args: &ClientArgs, file: &Path) -> Result {
     Ok(())
 }
 
-/// Reads `file` whole and verifies it; the error is one line, exit 6.
+/// Reads `file` whole and verifies it, checksum and entries; the error
+/// is one line, exit 6.
 pub fn load(file: &Path) -> Result<Snapshot> {
     let bytes = std::fs::read(file)
         .map_err(|e| CliError::other(format!("cannot read {}: {e}", file.display())))?;
-    Snapshot::read(&bytes)
-        .map_err(|e| CliError::new(Exit::BadSnapshot, format!("{}: {e}", file.display())))
+    let bad = |e: String| CliError::new(Exit::BadSnapshot, format!("{}: {e}", file.display()));
+    let snapshot = Snapshot::read(&bytes).map_err(bad)?;
+    snapshot
+        .check()
+        .map_err(|e| bad(format!("the snapshot does not hold together: {e}")))?;
+    Ok(snapshot)
 }
 
 pub fn inspect(output: Output, file: &Path) -> Result {

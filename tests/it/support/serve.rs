@@ -21,7 +21,11 @@ impl ServeProcess {
     }
 
     async fn with_args(store: &[&str], extra: &[&str]) -> ServeProcess {
-        let port = crate::support::free_port();
+        ServeProcess::on_port(crate::support::free_port(), store, extra).await
+    }
+
+    /// `cflux serve` on `127.0.0.1:port` with the `store` options, ready.
+    pub async fn on_port(port: u16, store: &[&str], extra: &[&str]) -> ServeProcess {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(store)
@@ -62,6 +66,13 @@ impl ServeProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// SIGTERM, and waits until it has exited.
+    pub fn stop(&mut self) {
+        super::sigterm(self.child.id());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "cflux serve exited with {status}");
     }
 
     /// SIGKILL: no deregistration, no goodbye.
