@@ -344,13 +344,14 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE')
+            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Verify FILE and print what it holds')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore FILE into an empty store, with no manager running on it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'cflux;snapshot;save' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Read the embedded store in DIR directly (its manager stopped) instead of asking a running manager')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Manager base URLs, tried in order when one cannot be reached')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of ordinary requests to the manager (not of long polls)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)')
@@ -393,7 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;snapshot;help' {
-            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE')
+            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Verify FILE and print what it holds')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore FILE into an empty store, with no manager running on it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -492,7 +493,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             break
         }
         'cflux;help;snapshot' {
-            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE')
+            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Verify FILE and print what it holds')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore FILE into an empty store, with no manager running on it')
             break

@@ -2208,12 +2208,16 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__snapshot__subcmd__save)
-            opts="-o -h --endpoint --timeout --token --cacert --output --help"
+            opts="-o -h --data-dir --endpoint --timeout --token --cacert --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -304,12 +304,13 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --output 'Output format: tables for people, the API''s JSON for scripts (`wide`: tables with more columns)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand save 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store'
             cand inspect 'Verify FILE and print what it holds'
             cand restore 'Restore FILE into an empty store, with no manager running on it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cflux;snapshot;save'= {
+            cand --data-dir 'Read the embedded store in DIR directly (its manager stopped) instead of asking a running manager'
             cand --endpoint 'Manager base URLs, tried in order when one cannot be reached'
             cand --timeout 'Timeout of ordinary requests to the manager (not of long polls)'
             cand --token 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)'
@@ -349,7 +350,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --help 'Print help'
         }
         &'cflux;snapshot;help'= {
-            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand save 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store'
             cand inspect 'Verify FILE and print what it holds'
             cand restore 'Restore FILE into an empty store, with no manager running on it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -424,7 +425,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
         &'cflux;help;meta;delete'= {
         }
         &'cflux;help;snapshot'= {
-            cand save 'Save a running manager''s state (admin role) to FILE'
+            cand save 'Save a running manager''s state (admin role) to FILE, or with --data-dir a stopped manager''s embedded store'
             cand inspect 'Verify FILE and print what it holds'
             cand restore 'Restore FILE into an empty store, with no manager running on it'
         }

@@ -233,10 +233,11 @@ complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_see
 json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE, or with --data-dir a stopped manager\'s embedded store'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "inspect" -d 'Verify FILE and print what it holds'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and not __fish_seen_subcommand_from save inspect restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l data-dir -d 'Read the embedded store in DIR directly (its manager stopped) instead of asking a running manager' -r -F
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoint -d 'Manager base URLs, tried in order when one cannot be reached' -r
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l timeout -d 'Timeout of ordinary requests to the manager (not of long polls)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l token -d 'Bearer token for managers started with tokens (the agent needs a `node` token for its cluster)' -r
@@ -270,7 +271,7 @@ json\t''
 wide\t''"
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l force -d 'Replace whatever cflux state the store holds'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
-complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE, or with --data-dir a stopped manager\'s embedded store'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Verify FILE and print what it holds'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
 complete -c cflux -n "__fish_cflux_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -297,7 +298,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcom
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "watch" -d 'Follow the metadata: one JSON line per version, or run a command per version'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "history" -d 'List the retained versions with time and size'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from meta" -f -a "delete" -d 'Delete a cluster\'s metadata, every retained version (admin)'
-complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE'
+complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "save" -d 'Save a running manager\'s state (admin role) to FILE, or with --data-dir a stopped manager\'s embedded store'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "inspect" -d 'Verify FILE and print what it holds'
 complete -c cflux -n "__fish_cflux_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restore FILE into an empty store, with no manager running on it'
 complete -c cflux -n "__fish_cflux_using_subcommand serve" -l config -d 'TOML file with any of the options below (kebab-case keys)' -r -F

@@ -5,17 +5,27 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::{ClientArgs, client_verb, fail, multi_thread};
 use crate::client::cmd::snapshot;
 use crate::exit::{CliError, Exit};
 use crate::manager::config::ServeArgs;
-use crate::manager::snapshot::{RestoreError, check, restore};
+use crate::manager::snapshot::{RestoreError, check, restore, take};
+use crate::store::Deadline;
+use crate::store::embedded::EmbeddedStore;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SnapshotCommand {
-    /// Save a running manager's state (admin role) to FILE
-    Save { file: PathBuf },
+    /// Save a running manager's state (admin role) to FILE, or with
+    /// --data-dir a stopped manager's embedded store
+    Save {
+        file: PathBuf,
+        /// Read the embedded store in DIR directly (its manager stopped)
+        /// instead of asking a running manager
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Verify FILE and print what it holds
     Inspect { file: PathBuf },
     /// Restore FILE into an empty store, with no manager running on it
@@ -63,9 +73,28 @@ pub struct RestoreArgs {
 
 pub fn run(args: ClientArgs, command: SnapshotCommand) -> ExitCode {
     match command {
-        SnapshotCommand::Save { file } => {
-            client_verb(async move { snapshot::save(&args, &file).await })
-        }
+        SnapshotCommand::Save {
+            file,
+            data_dir: None,
+        } => client_verb(async move { snapshot::save(&args, &file).await }),
+        SnapshotCommand::Save {
+            file,
+            data_dir: Some(dir),
+        } => multi_thread(async move {
+            if !dir.join("cflux.redb").is_file() {
+                return Err(CliError::other(format!(
+                    "{} holds no embedded store (no cflux.redb)",
+                    dir.display()
+                )));
+            }
+            let store = EmbeddedStore::open(&dir, Deadline(Duration::from_secs(10)))
+                .map_err(|e| CliError::other(format!("{e:#}")))?;
+            let store: crate::store::SharedStore = std::sync::Arc::new(store);
+            let taken = take(&store)
+                .await
+                .map_err(|e| CliError::other(format!("cannot read {}: {e}", dir.display())))?;
+            snapshot::keep(&file, &taken.encode(), &taken)
+        }),
         SnapshotCommand::Inspect { file } => {
             client_verb(async move { snapshot::inspect(args.output, &file) })
         }

@@ -21,6 +21,8 @@
 
 use std::collections::BTreeMap;
 
+use futures::StreamExt;
+
 use crate::manager::error::{Error, Result, now_ms, rfc3339};
 use crate::manager::keys::{self, NodeKey};
 use crate::manager::meta::{self, Version};
@@ -136,6 +138,9 @@ impl From<crate::store::StoreError> for RestoreError {
     }
 }
 
+/// Puts per transaction: etcd's default `--max-txn-ops`.
+const TXN_OPS: usize = 128;
+
 /// What a restore wrote.
 #[derive(Debug, Default)]
 pub struct Restored {
@@ -190,10 +195,18 @@ pub async fn restore(
     store
         .put(&keys::next_id(), plan.next_id.to_string().as_bytes(), 0)
         .await?;
-    for (cluster, id, record) in &plan.nodes {
-        let value = nodes::restored(record, cluster, *id, now)?;
-        store.put(&keys::node(cluster, *id), &value, 0).await?;
-        restored.nodes += 1;
+    // Nodes in transactions of etcd's default --max-txn-ops; versions
+    // (up to a MiB each) one by one.
+    for batch in plan.nodes.chunks(TXN_OPS) {
+        let mut txn = Txn::new();
+        for (cluster, id, record) in batch {
+            txn = txn.then(Op::put(
+                keys::node(cluster, *id),
+                nodes::restored(record, cluster, *id, now)?,
+            ));
+        }
+        store.txn(txn).await?;
+        restored.nodes += batch.len() as u64;
     }
     for v in &plan.versions {
         store
@@ -201,12 +214,24 @@ pub async fn restore(
             .await?;
         restored.versions += 1;
     }
-    for (cluster, (version, value)) in &plan.heads {
-        // The head's store version is the metadata version: put it that
-        // many times (etcd refuses one key twice in a transaction).
-        for _ in 0..*version {
-            store.put(&keys::head(cluster), value, 0).await?;
-        }
+    // The head's store version is the metadata version: put it that many
+    // times (etcd refuses one key twice in a transaction), the clusters
+    // side by side.
+    let heads = plan
+        .heads
+        .iter()
+        .map(|(cluster, (version, value))| async move {
+            for _ in 0..*version {
+                store.put(&keys::head(cluster), value, 0).await?;
+            }
+            Ok::<_, crate::store::StoreError>(())
+        });
+    for done in futures::stream::iter(heads)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await
+    {
+        done?;
         restored.clusters += 1;
     }
     Ok(restored)

@@ -69,6 +69,7 @@ fn man_pages_and_readme_list_the_exit_codes_of_their_verb() {
         ("cflux-serve.1", cflux::exit::SERVE),
         ("cflux-agent.1", cflux::exit::AGENT),
         ("cflux-relay.1", cflux::exit::RELAY),
+        ("cflux-snapshot-restore.1", cflux::exit::SNAPSHOT),
     ] {
         let text = std::fs::read_to_string(root.join("man").join(page)).unwrap();
         let text = text.replace("\\-", "-").replace("\\(aq", "'");

@@ -77,10 +77,15 @@ async fn a_cluster_moves_from_the_embedded_store_to_etcd_while_its_agents_run() 
     assert_eq!(before.len(), 2);
     let kept = history(&url, "c").await;
 
-    // Save, and look inside.
+    // README's move: stop the manager, save its store read directly, look
+    // inside, restore into etcd, start a manager there on the same
+    // address. The agents never stop.
+    let etcd = tokio::task::spawn_blocking(Etcd::start).await.unwrap();
+    let down = Instant::now();
+    embedded.stop();
     let file = dir.path().join("c.snapshot");
     let file_arg = file.display().to_string();
-    let (code, err) = run(&["--endpoint", &url, "snapshot", "save", &file_arg]);
+    let (code, err) = run(&["snapshot", "save", &file_arg, "--data-dir", &data]);
     assert_eq!(code, 0, "{err}");
     let out = cflux()
         .args(["snapshot", "inspect", &file_arg, "-o", "json"])
@@ -91,12 +96,6 @@ async fn a_cluster_moves_from_the_embedded_store_to_etcd_while_its_agents_run() 
     assert_eq!(summary["clusters"][0]["cluster"], "c");
     let version = kept.last().unwrap()["version"].as_u64().unwrap();
     assert_eq!(summary["clusters"][0]["version"], version);
-
-    // The move: stop the manager, restore into etcd, start one there on
-    // the same address. The agents never stop.
-    let etcd = tokio::task::spawn_blocking(Etcd::start).await.unwrap();
-    let down = Instant::now();
-    embedded.stop();
     let (code, err) = run(&["snapshot", "restore", &file_arg, "--etcd", &etcd.url()]);
     assert_eq!(code, 0, "{err}");
     let on_etcd = ServeProcess::on_port(port, &["--etcd", &etcd.url()], &[]).await;
@@ -193,6 +192,16 @@ async fn bad_snapshots_and_full_stores_change_nothing() {
         assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
         assert!(err.contains(says), "{name}: {err}");
         assert!(!target.exists(), "{name}: a store was made");
+        let (code, err) = run(&[
+            "snapshot",
+            "save",
+            "x",
+            "--data-dir",
+            &target.display().to_string(),
+        ]);
+        assert_eq!(code, 1, "no store to save: {err}");
+        assert!(err.contains("holds no embedded store"), "{err}");
+        assert!(!target.exists(), "{name}: a store was made by save");
         let (code, _) = run(&["snapshot", "inspect", &file.display().to_string()]);
         assert_eq!(code, 6, "{name}: inspect");
     }

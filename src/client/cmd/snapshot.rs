@@ -17,6 +17,11 @@ pub async fn save(args: &ClientArgs, file: &Path) -> Result {
     let bytes = args.client()?.snapshot().await?;
     let snapshot = Snapshot::read(&bytes)
         .map_err(|e| CliError::other(format!("the manager sent a bad snapshot: {e}")))?;
+    keep(file, &bytes, &snapshot)
+}
+
+/// Writes a snapshot's `bytes` to `file` as [`save`] says.
+pub fn keep(file: &Path, bytes: &[u8], snapshot: &Snapshot) -> Result {
     let cannot =
         |e: std::io::Error| CliError::other(format!("cannot write {}: {e}", file.display()));
     let mut tmp_name = file.as_os_str().to_owned();
@@ -29,7 +34,7 @@ pub async fn save(args: &ClientArgs, file: &Path) -> Result {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, file)
     })();
