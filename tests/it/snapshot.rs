@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use cflux::manager::auth::Tokens;
@@ -12,7 +12,12 @@ use cflux::snapshot::{Entry, Snapshot};
 use serde_json::Value;
 
 use crate::agent::until;
-use crate::support::{Agent, Etcd, Influxd, LoggedServe, Manager, ServeProcess, TestStore, http};
+use crate::support::{
+    Agent, Etcd, Influxd, LoggedServe, Manager, Running, ServeProcess, TestStore, http,
+};
+
+/// How long a watch may take to print a line.
+const LINE: Duration = Duration::from_secs(30);
 
 fn cflux() -> Command {
     let mut c = Command::cargo_bin("cflux").unwrap();
@@ -76,6 +81,12 @@ async fn a_cluster_moves_from_the_embedded_store_to_etcd_while_its_agents_run() 
     let before = nodes(&url, "c").await;
     assert_eq!(before.len(), 2);
     let kept = history(&url, "c").await;
+    let newest_kept = kept.last().unwrap()["version"].as_u64().unwrap();
+    // A script following the metadata across the move.
+    let watch = Running::start(&url, &["meta", "watch", "c"]);
+    let first: Value =
+        serde_json::from_str(&watch.line(LINE, "the current version").await).unwrap();
+    assert_eq!(first["version"], newest_kept);
 
     // README's move: stop the manager, save its store read directly, look
     // inside, restore into etcd, start a manager there on the same
@@ -120,7 +131,12 @@ async fn a_cluster_moves_from_the_embedded_store_to_etcd_while_its_agents_run() 
     })
     .await;
     let newest = history(&on_etcd.url, "c").await;
-    assert!(newest.last().unwrap()["version"].as_u64().unwrap() > version);
+    let next = newest.last().unwrap()["version"].as_u64().unwrap();
+    assert!(next > version);
+    // The watch carried on: the next version, none repeated or skipped.
+    let seen: Value =
+        serde_json::from_str(&watch.line(LINE, "a version after the move").await).unwrap();
+    assert_eq!(seen["version"], version + 1, "{seen}");
     // A newcomer gets an id no one had.
     let counter = summary["next-id"].as_u64().unwrap();
     let r = http()
@@ -221,6 +237,23 @@ async fn bad_snapshots_and_full_stores_change_nothing() {
         run(&args)
     };
     assert_eq!(restore(&[]).0, 0);
+    // Restored nodes start dead, and a heartbeat revives one under its id.
+    {
+        let mut on_it = ServeProcess::embedded(&target).await;
+        let listed = nodes(&on_it.url, "c").await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0]["alive"], false, "{listed:?}");
+        let id = listed[0]["id"].as_u64().unwrap();
+        let r = http()
+            .put(format!("{}/nodes/c/{id}", on_it.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(nodes(&on_it.url, "c").await[0]["alive"], true);
+        // Stopped cleanly: its own record goes with it.
+        on_it.stop();
+    }
     let (code, err) = restore(&[]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("already holds cflux state"), "{err}");
