@@ -387,7 +387,7 @@ async fn each_version_names_its_writer() {
         assert!(r.status().is_success());
     }
     let log = logged.stop().await;
-    for said in ["node marked down", "node deregistered"] {
+    for said in ["node going down", "node deregistered"] {
         let line = log
             .lines()
             .find(|l| l.contains(said))

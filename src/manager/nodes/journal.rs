@@ -1,11 +1,12 @@
 //! What the registry tells the operator. A node joining, coming back after
-//! its TTL lapsed, going down and being forgotten are logged at INFO: they
-//! are what an operator acts on. Each kind says at most [`BURST`] lines per
+//! its TTL lapsed, going down, being deregistered and being forgotten are
+//! logged at INFO: they are what an operator acts on (a going down or a
+//! deregistration with who asked for it). Each kind says at most [`BURST`] lines per
 //! [`WINDOW`]; past that the rest are logged at DEBUG and counted, and one
 //! INFO line gives the count when the window ends, so ten thousand
 //! registrations in a minute (a benchmark, a fleet restarting) are a few
-//! lines, not ten thousand. Routine requests (heartbeats, deregistration,
-//! metadata writes) are DEBUG where they happen.
+//! lines, not ten thousand. Routine requests (heartbeats, metadata writes)
+//! are DEBUG where they happen.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,17 +22,25 @@ pub enum Event {
     Joined,
     Revived,
     Down,
+    Deregistered,
     Forgotten,
 }
 
 impl Event {
-    const ALL: [Event; 4] = [Event::Joined, Event::Revived, Event::Down, Event::Forgotten];
+    const ALL: [Event; 5] = [
+        Event::Joined,
+        Event::Revived,
+        Event::Down,
+        Event::Deregistered,
+        Event::Forgotten,
+    ];
 
     fn what(self) -> &'static str {
         match self {
             Event::Joined => "node joined",
             Event::Revived => "node alive again after its TTL lapsed",
             Event::Down => "node going down",
+            Event::Deregistered => "node deregistered",
             Event::Forgotten => "forgot a node dead for longer than forget-after",
         }
     }
@@ -41,6 +50,7 @@ impl Event {
             Event::Joined => "nodes joined",
             Event::Revived => "nodes came back after their TTL lapsed",
             Event::Down => "nodes went down",
+            Event::Deregistered => "nodes were deregistered",
             Event::Forgotten => "nodes were forgotten",
         }
     }
@@ -54,7 +64,7 @@ struct Budget {
 }
 
 pub struct Journal {
-    budgets: Mutex<[Budget; 4]>,
+    budgets: Mutex<[Budget; 5]>,
 }
 
 impl Default for Journal {
@@ -65,14 +75,15 @@ impl Default for Journal {
             held: 0,
         };
         Journal {
-            budgets: Mutex::new([fresh; 4]),
+            budgets: Mutex::new([fresh; 5]),
         }
     }
 }
 
 impl Journal {
-    /// Logs `event` for a node: at INFO within the budget, else at DEBUG.
-    pub fn note(&self, event: Event, cluster: &str, id: u64, hostname: &str) {
+    /// Logs `event` for a node (`by`: who asked for it): at INFO within the
+    /// budget, else at DEBUG.
+    pub fn note(&self, event: Event, cluster: &str, id: u64, hostname: &str, by: Option<&str>) {
         let within = {
             let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
             let b = &mut budgets[event as usize];
@@ -84,9 +95,11 @@ impl Journal {
                 false
             }
         };
-        match within {
-            true => tracing::info!(?cluster, id, ?hostname, "{}", event.what()),
-            false => tracing::debug!(?cluster, id, ?hostname, "{}", event.what()),
+        match (within, by) {
+            (true, Some(by)) => tracing::info!(?cluster, id, ?hostname, by = %by, "{}", event.what()),
+            (true, None) => tracing::info!(?cluster, id, ?hostname, "{}", event.what()),
+            (false, Some(by)) => tracing::debug!(?cluster, id, ?hostname, by = %by, "{}", event.what()),
+            (false, None) => tracing::debug!(?cluster, id, ?hostname, "{}", event.what()),
         }
     }
 
@@ -130,9 +143,9 @@ mod tests {
     fn a_burst_is_counted_past_its_budget_and_the_count_kept_per_kind() {
         let j = Journal::default();
         for i in 0..25 {
-            j.note(Event::Joined, "c", i, "h");
+            j.note(Event::Joined, "c", i, "h", None);
         }
-        j.note(Event::Down, "c", 1, "h");
+        j.note(Event::Down, "c", 1, "h", Some("ops"));
         let budgets = *j.budgets.lock().unwrap();
         assert_eq!(budgets[Event::Joined as usize].shown, BURST);
         assert_eq!(budgets[Event::Joined as usize].held, 25 - u64::from(BURST));

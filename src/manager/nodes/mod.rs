@@ -158,7 +158,7 @@ impl Registry {
         match self.store.txn(txn).await {
             Ok(r) => {
                 self.journal
-                    .note(Event::Joined, cluster, id, &record.hostname);
+                    .note(Event::Joined, cluster, id, &record.hostname, None);
                 Ok(self.beats.remember(record, r.revision, sent, now, None))
             }
             Err(e) => {
@@ -222,7 +222,7 @@ impl Registry {
                 Ok(r) if r.succeeded => {
                     let seen = record.last_seen;
                     self.journal
-                        .note(Event::Revived, cluster, id, &record.hostname);
+                        .note(Event::Revived, cluster, id, &record.hostname, None);
                     return Ok(self.beats.remember(record, r.revision, sent, seen, None));
                 }
                 Ok(_) | Err(StoreError::LeaseNotFound) => {
@@ -314,18 +314,20 @@ impl Registry {
     /// Ends a node's lease at once, keeping its record and id: the node is
     /// listed `alive: false` until its next heartbeat revives it (a node
     /// going down for a restart says so).
-    pub async fn down(&self, cluster: &str, id: u64) -> Result<Node> {
+    /// `by` is who asked (a token's name, or an address), for the log.
+    pub async fn down(&self, cluster: &str, id: u64, by: &str) -> Result<Node> {
         let record = self.end_lease(cluster, id, true).await?;
         self.journal
-            .note(Event::Down, cluster, id, &record.hostname);
+            .note(Event::Down, cluster, id, &record.hostname, Some(by));
         Ok(record.view(false))
     }
 
-    /// Removes a node for good.
-    pub async fn deregister(&self, cluster: &str, id: u64) -> Result<()> {
-        self.end_lease(cluster, id, false).await?;
+    /// Removes a node for good; `by` as for [`Registry::down`].
+    pub async fn deregister(&self, cluster: &str, id: u64, by: &str) -> Result<()> {
+        let record = self.end_lease(cluster, id, false).await?;
         self.uncount(cluster);
-        tracing::debug!(?cluster, id, "node deregistered");
+        self.journal
+            .note(Event::Deregistered, cluster, id, &record.hostname, Some(by));
         Ok(())
     }
 
@@ -410,7 +412,7 @@ impl Registry {
             if self.store.txn(txn).await?.succeeded {
                 self.beats.forget(&r.cluster, r.id);
                 self.journal
-                    .note(Event::Forgotten, &r.cluster, r.id, &r.hostname);
+                    .note(Event::Forgotten, &r.cluster, r.id, &r.hostname, None);
                 forgotten += 1;
             }
         }

@@ -129,8 +129,9 @@ pub async fn deregister(
     caller: Option<Extension<Caller>>,
     args: PathArgs,
 ) -> Result<StatusCode, ApiError> {
-    app.registry.deregister(&args.cluster, args.id).await?;
-    tracing::info!(cluster = ?args.cluster, id = args.id, by = %who(&caller), "node deregistered");
+    app.registry
+        .deregister(&args.cluster, args.id, who(&caller))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,8 +153,10 @@ pub async fn down(
     caller: Option<Extension<Caller>>,
     args: PathArgs,
 ) -> Result<Json<Node>, ApiError> {
-    let node = app.registry.down(&args.cluster, args.id).await?;
-    tracing::info!(cluster = ?args.cluster, id = args.id, by = %who(&caller), "node marked down");
+    let node = app
+        .registry
+        .down(&args.cluster, args.id, who(&caller))
+        .await?;
     Ok(Json(node))
 }
 
