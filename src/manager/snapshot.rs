@@ -126,7 +126,9 @@ pub enum RestoreError {
     )]
     NotEmpty(String),
     /// A manager is registered in the store.
-    #[error("a manager is running on this store (manager id {0}); stop every manager first (one killed without stopping is listed until its lease lapses, within its --node-ttl)")]
+    #[error(
+        "a manager is running on this store (manager id {0}); stop every manager first (one killed without stopping is listed until its lease lapses, within its --node-ttl)"
+    )]
     ManagerRunning(u64),
     #[error(transparent)]
     Store(#[from] Error),

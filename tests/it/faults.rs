@@ -1,7 +1,8 @@
 //! A 3-member etcd cluster losing members under two managers and eight
 //! compare-and-set writers: nothing acknowledged is lost, versions stay
-//! contiguous, no version has two winners, and a heartbeating node stays
-//! alive.
+//! contiguous, no version has two winners, a heartbeating node stays alive,
+//! and what the writers, readers and registrars saw is linearizable
+//! ([`crate::linearizable`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use cflux::store::etcd::EtcdConfig;
 use cflux::store::etcd::EtcdStore;
 use cflux::store::{Deadline, SharedStore};
 
+use crate::linearizable::{History, Ids, MetaOp, MetaRet, Metadata, Register1};
 use crate::support::{Etcd, Manager, eventually, http, test_config};
 
 const RUN: Duration = Duration::from_secs(12);
@@ -27,8 +29,11 @@ async fn store(members: &[Etcd]) -> SharedStore {
     )
 }
 
-/// Writes through `base` until `RUN` has passed; the versions it won.
-async fn writer(base: String, who: usize) -> Vec<(u64, String)> {
+type MetaHistory = History<MetaOp, MetaRet>;
+
+/// Writes through `base` until `RUN` has passed, reading every fourth
+/// time; the versions it won. Every operation goes into `history`.
+async fn writer(base: String, who: usize, history: Arc<MetaHistory>) -> Vec<(u64, String)> {
     let client = http();
     let started = Instant::now();
     let mut known = 0u64;
@@ -36,7 +41,30 @@ async fn writer(base: String, who: usize) -> Vec<(u64, String)> {
     let mut n = 0;
     while started.elapsed() < RUN {
         n += 1;
+        let at = Instant::now();
+        if n % 4 == 0 {
+            let read = client
+                .get(format!("{base}/clusters/faults"))
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            let ret = match read {
+                Ok(r) if r.status() == 200 => {
+                    let version = r.headers()["version"].to_str().unwrap().parse().unwrap();
+                    let body = String::from_utf8(r.bytes().await.unwrap().to_vec()).unwrap();
+                    Some(MetaRet::Value(version, body))
+                }
+                Ok(r) if r.status() == 404 => Some(MetaRet::Value(0, String::new())),
+                _ => None,
+            };
+            history.record(who, at, MetaOp::Read, ret);
+            continue;
+        }
         let body = format!("writer {who} write {n}");
+        let op = MetaOp::Write {
+            expected: known,
+            body: body.clone(),
+        };
         let sent = client
             .post(format!("{base}/clusters/faults/versions/{known}"))
             .body(body.clone())
@@ -48,23 +76,49 @@ async fn writer(base: String, who: usize) -> Vec<(u64, String)> {
                 let v: serde_json::Value =
                     serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
                 let version = v["version"].as_u64().unwrap();
-                assert_eq!(
-                    version,
-                    known + 1,
-                    "a write lands on the version after its base"
-                );
+                history.record(who, at, op, Some(MetaRet::Written(version)));
                 won.push((version, body));
                 known = version;
             }
             Ok(r) if r.status() == 409 => {
                 known = r.headers()["version"].to_str().unwrap().parse().unwrap();
+                let newest = String::from_utf8(r.bytes().await.unwrap().to_vec()).unwrap();
+                history.record(who, at, op, Some(MetaRet::Conflict(known, newest)));
             }
             // 503 while etcd elects a leader, or a cut connection: the
             // outcome is unknown; a later 409 tells the newest version.
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            _ => {
+                history.record(who, at, op, None);
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
         }
     }
     won
+}
+
+/// Registers nodes through `base` until `RUN` has passed, into `history`.
+async fn registrar(base: String, who: usize, history: Arc<History<Register1, u64>>) {
+    let client = http();
+    let started = Instant::now();
+    while started.elapsed() < RUN {
+        let at = Instant::now();
+        let sent = client
+            .post(format!("{base}/nodes/ids"))
+            .body(r#"{"hostname":"h","ip":"127.0.0.1","bind-address":"127.0.0.1:8088"}"#)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        let id = match sent {
+            Ok(r) if r.status() == 201 => {
+                let v: serde_json::Value =
+                    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+                Some(v["id"].as_u64().unwrap())
+            }
+            _ => None,
+        };
+        history.record(who, at, Register1, id);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,8 +132,13 @@ async fn nothing_acknowledged_is_lost_when_etcd_members_die() {
     let id = b.register("faults", "influx-1").await;
 
     let bases = [format!("http://{}", a.addr), format!("http://{}", b.addr)];
+    let history = Arc::new(MetaHistory::new());
     let writers: Vec<_> = (0..8)
-        .map(|i| tokio::spawn(writer(bases[i % 2].clone(), i)))
+        .map(|i| tokio::spawn(writer(bases[i % 2].clone(), i, history.clone())))
+        .collect();
+    let ids = Arc::new(History::new());
+    let registrars: Vec<_> = (0..2)
+        .map(|i| tokio::spawn(registrar(bases[i].clone(), i, ids.clone())))
         .collect();
     let beats = {
         let b = b.clone();
@@ -118,7 +177,18 @@ async fn nothing_acknowledged_is_lost_when_etcd_members_die() {
         }
     }
     let answered_beats = beats.await.unwrap();
+    for r in registrars {
+        r.await.unwrap();
+    }
     assert!(won.len() > 20, "only {} writes went through", won.len());
+    // What every client saw has one order that a single register explains,
+    // and no id was handed out twice.
+    let (ops, unknown) = history.len();
+    eprintln!("metadata history: {ops} operations, {unknown} with unknown outcomes");
+    history.check::<Metadata>().unwrap();
+    let (ops, unknown) = ids.len();
+    eprintln!("registrations: {ops}, {unknown} with unknown outcomes");
+    ids.check::<Ids>().unwrap();
 
     // Every acknowledged version is stored with its body, and the stored
     // versions run 1, 2, 3, … without a gap.

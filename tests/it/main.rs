@@ -15,6 +15,7 @@ mod faults;
 mod first_hour;
 mod generated;
 mod hostile;
+mod linearizable;
 mod metrics;
 mod openapi;
 mod original_client;
