@@ -297,7 +297,7 @@ async fn long_polls(t: TestStore) {
         let m = m.clone();
         tokio::spawn(async move { m.get("/clusters/p/versions/1?wait=30s").await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    m.until_parked("metadata", 1).await;
     assert!(!poll.is_finished(), "the poll is parked");
     let written = Instant::now();
     m.post("/clusters/p/versions/1", "two").await.expect(200);
@@ -320,7 +320,7 @@ async fn parked_polls_on_new_clusters_wake(t: TestStore) {
             tokio::spawn(async move { m.get("/clusters/fresh/versions/0?wait=30s").await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    m.until_parked("metadata", 20).await;
     m.post("/clusters/fresh/versions/0", "first")
         .await
         .expect(200);
@@ -537,7 +537,7 @@ async fn shutdown_answers_parked_polls(t: TestStore) {
     let m = manager(&t).await;
     let url = m.url("/clusters/s/versions/0?wait=60s");
     let poll = tokio::spawn(async move { crate::support::http().get(url).send().await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    m.until_parked("metadata", 1).await;
     let start = Instant::now();
     m.stop().await;
     let r = poll.await.unwrap().expect("the poll is answered");
@@ -614,7 +614,7 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
         tokio::spawn(async move { m.get(&format!("/clusters/gone/versions/3?{query}")).await })
     };
     let (answering, parking) = (poll("wait=30s&empty=answer"), poll("wait=30s"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    m.until_parked("metadata", 2).await;
     let r = m.delete("/clusters/gone").await;
     r.expect(200);
     assert_eq!(r.json()["version"], 3);
@@ -625,7 +625,9 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
         0,
         "the poll answers that nothing is stored"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The other is still parked: the manager counts it, and it is woken
+    // below by the next write, not by the delete.
+    m.until_parked("metadata", 1).await;
     assert!(!parking.is_finished(), "nothing newer than 3 exists yet");
     m.get("/clusters/gone").await.expect(404);
     assert_eq!(

@@ -202,6 +202,28 @@ impl Manager {
         .await
     }
 
+    /// Waits until at least `n` long polls of `kind` (`metadata`, `nodes`)
+    /// are parked in this manager, by its own count (`cflux_parked_polls`):
+    /// the condition a test means by "the poll is parked", not a sleep.
+    pub async fn until_parked(&self, kind: &str, n: u64) {
+        let series = format!("cflux_parked_polls{{kind=\"{kind}\"}}");
+        super::eventually(
+            Duration::from_secs(10),
+            &format!("{n} parked {kind} polls"),
+            async || self.parked(&series).await >= n,
+        )
+        .await;
+    }
+
+    /// The manager's count of parked polls of one series.
+    async fn parked(&self, series: &str) -> u64 {
+        let text = self.get("/metrics").await.text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0) as u64
+    }
+
     /// Registers a node and returns its id.
     pub async fn register(&self, cluster: &str, hostname: &str) -> u64 {
         let body = format!(
