@@ -99,7 +99,7 @@ pub fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => match from_environment(&e) {
             Some(message) => return fail(Exit::Usage, message),
-            None => e.exit(),
+            None => return usage_error(e),
         },
     };
     if let Err(e) = unused_options(&matches) {
@@ -159,6 +159,32 @@ pub fn main() -> ExitCode {
             ),
         },
     }
+}
+
+/// clap's answer: help and version as clap prints them; a usage error as
+/// one line (clap's first, which says what is wrong) and exit 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    // The first paragraph (what is wrong, `[possible values: …]`) and
+    // clap's tips, on one line.
+    let text = e.to_string();
+    let mut said: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    said.extend(text.lines().map(str::trim).filter(|l| l.starts_with("tip:")));
+    let said = said.join(" ");
+    let said = said.strip_prefix("error: ").unwrap_or(&said);
+    fail(Exit::Usage, format!("{said} (see --help)"))
 }
 
 /// The client options each verb has no use for: hidden from its help and

@@ -79,6 +79,8 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
         vec!["serve", "--etcd", "not-a-url"],
         vec!["serve", "--config", "/nonexistent/cflux.toml"],
         vec!["serve", "--default-wait", "20m"],
+        vec!["serve", "--no-such-flag"],
+        vec!["nodes", "list", "--output", "yaml"],
     ] {
         let out = cflux()
             .args(&args)
@@ -87,7 +89,8 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("error"), "{args:?}: {err}");
+        assert!(err.starts_with("cflux: error: "), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err:?}");
         assert!(
             !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
             "{err}"
