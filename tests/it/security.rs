@@ -149,15 +149,15 @@ async fn clients_too_slow_to_send_headers_are_cut_off() {
 async fn oversized_headers_and_odd_paths_get_clear_errors() {
     let t = TestStore::embedded();
     let m = Manager::start(t.config(), t.store.clone()).await;
+    // Over README's 64 KiB, and small enough to be sent whole before the
+    // manager answers (a far larger one can meet the reset first).
     let r = http()
         .get(m.url("/nodes"))
-        .header("x-big", "a".repeat(500_000))
+        .header("x-big", "a".repeat(80 * 1024))
         .send()
-        .await;
-    // hyper answers 431 and closes; a client may also see the reset first.
-    if let Ok(r) = r {
-        assert_eq!(r.status().as_u16(), 431);
-    }
+        .await
+        .expect("an answer");
+    assert_eq!(r.status().as_u16(), 431);
     for (path, status) in [
         ("/nodes/%ff%fe", 400),
         ("/nodes/c/-1", 400),
