@@ -181,7 +181,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .take_while(|l| !l.trim().is_empty())
         .map(str::trim)
         .collect();
-    said.extend(text.lines().map(str::trim).filter(|l| l.starts_with("tip:")));
+    said.extend(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("tip:")),
+    );
     let said = said.join(" ");
     let said = said.strip_prefix("error: ").unwrap_or(&said);
     fail(Exit::Usage, format!("{said} (see --help)"))

@@ -421,7 +421,10 @@ async fn lapsed_nodes_stay_listed_then_revive(t: TestStore) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let died = sent.elapsed();
-    assert!(died >= ttl, "dead {died:?} after registering, before its TTL {ttl:?}");
+    assert!(
+        died >= ttl,
+        "dead {died:?} after registering, before its TTL {ttl:?}"
+    );
     let r = m.put(&format!("/nodes/ttl/{id}")).await;
     r.expect(200);
     assert_eq!(
@@ -547,11 +550,19 @@ async fn health_and_readiness(t: TestStore) {
     let asked = Instant::now();
     let r = m.get("/nodes").await;
     let waited = asked.elapsed().as_secs_f64() * 1000.0;
-    assert!(ms(&r) > 0.0 && ms(&r) <= waited, "{} ms of {waited} ms", ms(&r));
+    assert!(
+        ms(&r) > 0.0 && ms(&r) <= waited,
+        "{} ms of {waited} ms",
+        ms(&r)
+    );
     let asked = Instant::now();
     let r = m.get("/clusters/timed/versions/0?wait=300ms").await;
     let waited = asked.elapsed().as_secs_f64() * 1000.0;
-    assert!((300.0..=waited).contains(&ms(&r)), "{} ms of {waited} ms", ms(&r));
+    assert!(
+        (300.0..=waited).contains(&ms(&r)),
+        "{} ms of {waited} ms",
+        ms(&r)
+    );
     let r = m.get("/no/such/route").await;
     assert!(r.header("server-timing").is_some(), "also on errors");
 }

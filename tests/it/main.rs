@@ -19,6 +19,7 @@ mod linearizable;
 mod metrics;
 mod openapi;
 mod original_client;
+mod promises;
 mod relay;
 mod security;
 mod snapshot;

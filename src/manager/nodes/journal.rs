@@ -96,9 +96,13 @@ impl Journal {
             }
         };
         match (within, by) {
-            (true, Some(by)) => tracing::info!(?cluster, id, ?hostname, by = %by, "{}", event.what()),
+            (true, Some(by)) => {
+                tracing::info!(?cluster, id, ?hostname, by = %by, "{}", event.what())
+            }
             (true, None) => tracing::info!(?cluster, id, ?hostname, "{}", event.what()),
-            (false, Some(by)) => tracing::debug!(?cluster, id, ?hostname, by = %by, "{}", event.what()),
+            (false, Some(by)) => {
+                tracing::debug!(?cluster, id, ?hostname, by = %by, "{}", event.what())
+            }
             (false, None) => tracing::debug!(?cluster, id, ?hostname, "{}", event.what()),
         }
     }

@@ -77,13 +77,41 @@ pub async fn park_polls(
     clients
 }
 
-/// A loopback port that was free a moment ago.
+/// A loopback port for a child process to listen on, one that cannot
+/// collide: below the kernel's ephemeral range (so no outgoing connection
+/// and no `bind(…:0)` is ever given it), never handed out twice in this
+/// process, and free when handed out. In-process servers bind port 0 and
+/// keep their listener instead.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind 127.0.0.1:0")
-        .local_addr()
-        .expect("local addr")
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Within 20000..32768, below Linux's default ip_local_port_range; the
+    // start depends on the process, so two test runs at once rarely meet.
+    const LOW: u16 = 20_000;
+    const SPAN: u16 = 12_000;
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let (low, _) = ephemeral_range();
+    assert!(
+        low >= LOW + SPAN,
+        "the ephemeral port range starts at {low}; free_port needs it above {}",
+        LOW + SPAN
+    );
+    let start = (std::process::id() % u32::from(SPAN)) as u16;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = LOW + (start + n % SPAN) % SPAN;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {LOW}..{}", LOW + SPAN)
+}
+
+/// Linux's range of ports for outgoing connections and `bind(…:0)`.
+fn ephemeral_range() -> (u16, u16) {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .unwrap_or_else(|_| "32768 60999".into());
+    let mut parts = text.split_whitespace().map(|p| p.parse().unwrap_or(32768));
+    (parts.next().unwrap_or(32768), parts.next().unwrap_or(60999))
 }
 
 /// Polls `check` until it returns true or `within` passes.
