@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cflux::store::etcd::EtcdConfig;
@@ -15,7 +16,34 @@ use cflux::store::{Deadline, SharedStore};
 use crate::linearizable::{History, Ids, MetaOp, MetaRet, Metadata, Register1};
 use crate::support::{Etcd, Manager, eventually, http, test_config};
 
-const RUN: Duration = Duration::from_secs(12);
+/// What the clients share: when to stop, and how many writes were
+/// acknowledged so far (the faults are timed by that progress, not by a
+/// clock, so each one lands while writes are flowing).
+#[derive(Default)]
+struct Run {
+    stop: AtomicBool,
+    acked: AtomicU64,
+}
+
+impl Run {
+    fn going(&self) -> bool {
+        !self.stop.load(Ordering::SeqCst)
+    }
+
+    fn acked(&self) -> u64 {
+        self.acked.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `more` writes past now are acknowledged: the cluster
+    /// serves writes in its present state.
+    async fn progress(&self, more: u64, what: &str) {
+        let target = self.acked() + more;
+        eventually(Duration::from_secs(30), what, async || {
+            self.acked() >= target
+        })
+        .await;
+    }
+}
 
 async fn store(members: &[Etcd]) -> SharedStore {
     let endpoints: Vec<String> = members.iter().map(Etcd::url).collect();
@@ -31,15 +59,19 @@ async fn store(members: &[Etcd]) -> SharedStore {
 
 type MetaHistory = History<MetaOp, MetaRet>;
 
-/// Writes through `base` until `RUN` has passed, reading every fourth
-/// time; the versions it won. Every operation goes into `history`.
-async fn writer(base: String, who: usize, history: Arc<MetaHistory>) -> Vec<(u64, String)> {
+/// Writes through `base` until the run stops, reading every fourth time;
+/// the versions it won. Every operation goes into `history`.
+async fn writer(
+    base: String,
+    who: usize,
+    history: Arc<MetaHistory>,
+    run: Arc<Run>,
+) -> Vec<(u64, String)> {
     let client = http();
-    let started = Instant::now();
     let mut known = 0u64;
     let mut won = Vec::new();
     let mut n = 0;
-    while started.elapsed() < RUN {
+    while run.going() {
         n += 1;
         let at = Instant::now();
         if n % 4 == 0 {
@@ -77,6 +109,7 @@ async fn writer(base: String, who: usize, history: Arc<MetaHistory>) -> Vec<(u64
                     serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
                 let version = v["version"].as_u64().unwrap();
                 history.record(who, at, op, Some(MetaRet::Written(version)));
+                run.acked.fetch_add(1, Ordering::SeqCst);
                 won.push((version, body));
                 known = version;
             }
@@ -96,11 +129,10 @@ async fn writer(base: String, who: usize, history: Arc<MetaHistory>) -> Vec<(u64
     won
 }
 
-/// Registers nodes through `base` until `RUN` has passed, into `history`.
-async fn registrar(base: String, who: usize, history: Arc<History<Register1, u64>>) {
+/// Registers nodes through `base` until the run stops, into `history`.
+async fn registrar(base: String, who: usize, history: Arc<History<Register1, u64>>, run: Arc<Run>) {
     let client = http();
-    let started = Instant::now();
-    while started.elapsed() < RUN {
+    while run.going() {
         let at = Instant::now();
         let sent = client
             .post(format!("{base}/nodes/ids"))
@@ -133,19 +165,27 @@ async fn nothing_acknowledged_is_lost_when_etcd_members_die() {
 
     let bases = [format!("http://{}", a.addr), format!("http://{}", b.addr)];
     let history = Arc::new(MetaHistory::new());
+    let run = Arc::new(Run::default());
     let writers: Vec<_> = (0..8)
-        .map(|i| tokio::spawn(writer(bases[i % 2].clone(), i, history.clone())))
+        .map(|i| {
+            tokio::spawn(writer(
+                bases[i % 2].clone(),
+                i,
+                history.clone(),
+                run.clone(),
+            ))
+        })
         .collect();
     let ids = Arc::new(History::new());
     let registrars: Vec<_> = (0..2)
-        .map(|i| tokio::spawn(registrar(bases[i].clone(), i, ids.clone())))
+        .map(|i| tokio::spawn(registrar(bases[i].clone(), i, ids.clone(), run.clone())))
         .collect();
     let beats = {
         let b = b.clone();
+        let run = run.clone();
         tokio::spawn(async move {
-            let started = Instant::now();
             let mut answered = 0;
-            while started.elapsed() < RUN {
+            while run.going() {
                 if b.put(&format!("/nodes/faults/{id}")).await.status == 200 {
                     answered += 1;
                 }
@@ -155,18 +195,28 @@ async fn nothing_acknowledged_is_lost_when_etcd_members_die() {
         })
     };
 
-    // A follower dies and comes back; then the leader dies.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A follower dies and comes back; then the leader dies. Each step
+    // waits until writes flow in the state the last one left.
+    run.progress(30, "30 writes with three members").await;
     let follower = members.iter().position(|m| !m.is_leader()).unwrap();
     members[follower].kill();
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    run.progress(30, "30 writes with a follower dead").await;
     members[follower].restart();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    eventually(
+        Duration::from_secs(30),
+        "the follower back and healthy",
+        async || members[follower].healthy(),
+    )
+    .await;
+    run.progress(10, "10 writes with three members again").await;
     let leader = members
         .iter()
         .position(Etcd::is_leader)
         .expect("a leader with all three members up");
     members[leader].kill();
+    run.progress(30, "30 writes after the leader died (a new one elected)")
+        .await;
+    run.stop.store(true, Ordering::SeqCst);
 
     let mut won: BTreeMap<u64, String> = BTreeMap::new();
     for w in writers {
