@@ -56,11 +56,9 @@ async fn meta_watch_follows_every_version_across_a_manager_restart() {
     assert_eq!(fourth["version"], 4);
     assert_eq!(fourth["encoding"], "base64", "binary metadata: {fourth}");
     assert_eq!(fourth["data"], "//4=");
-    assert_eq!(
-        watch.pending(Duration::from_millis(500)).await,
-        Vec::<String>::new(),
-        "no repeats"
-    );
+    // Parked for the next version, it has printed all it will: no repeats.
+    m.until_parked("metadata", 1).await;
+    assert_eq!(watch.stop().await, Vec::<String>::new(), "no repeats");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -77,17 +75,19 @@ async fn meta_watch_from_resumes_after_a_version() {
         parse(&watch.line(LINE, "version 3").await)["version"].clone(),
     ];
     assert_eq!(versions, [2, 3]);
-    assert!(watch.pending(Duration::from_millis(300)).await.is_empty());
+    m.until_parked("metadata", 1).await;
+    assert!(watch.stop().await.is_empty(), "nothing past version 3");
 
-    // --from the current version prints nothing until the next one.
+    // --from the current version prints nothing until the next one: once
+    // it is parked, the first line is the next version.
     let quiet = Running::start(&endpoint, &["meta", "watch", "x", "--from", "3"]);
-    assert!(quiet.pending(Duration::from_millis(500)).await.is_empty());
+    m.until_parked("metadata", 1).await;
     write(&m, "x", 3, b"d").await;
     assert_eq!(parse(&quiet.line(LINE, "version 4").await)["version"], 4);
 
     // A cluster without metadata: nothing, then its first version.
     let empty = Running::start(&endpoint, &["meta", "watch", "fresh"]);
-    assert!(empty.pending(Duration::from_millis(500)).await.is_empty());
+    m.until_parked("metadata", 2).await;
     write(&m, "fresh", 0, b"hello").await;
     assert_eq!(parse(&empty.line(LINE, "version 1").await)["data"], "hello");
 }
@@ -124,10 +124,7 @@ async fn meta_watch_runs_a_handler_per_version() {
         watch.is_running(),
         "a failing handler does not stop the watch"
     );
-    assert!(
-        watch.pending(Duration::from_millis(200)).await.is_empty(),
-        "nothing printed"
-    );
+    assert!(watch.stop().await.is_empty(), "nothing printed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,13 +151,15 @@ async fn nodes_list_watch_prints_each_change() {
     let one = parse(&watch.line(LINE, "the registered node").await);
     assert_eq!(one[0]["id"], id);
     assert_eq!(one[0]["hostname"], "influx-1");
-    // Heartbeats only move last-seen: no new line for them.
+    // Heartbeats only move last-seen: no new line for them, so the next
+    // line is the list without the node.
     m.put(&format!("/nodes/c/{id}")).await;
-    assert!(watch.pending(Duration::from_millis(400)).await.is_empty());
+    m.until_parked("nodes", 1).await;
     m.delete(&format!("/nodes/c/{id}")).await;
     assert_eq!(
         parse(&watch.line(LINE, "the empty list again").await),
-        serde_json::json!([])
+        serde_json::json!([]),
+        "a heartbeat printed a line"
     );
 
     let tables = Running::start(&endpoint, &["nodes", "list", "--watch"]);

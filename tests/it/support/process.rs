@@ -52,10 +52,18 @@ impl Running {
         }
     }
 
-    /// Whatever was printed and not yet read, after waiting `quiet`.
-    pub async fn pending(&self, quiet: Duration) -> Vec<String> {
-        tokio::time::sleep(quiet).await;
-        self.lines.try_iter().collect()
+    /// SIGTERM, then everything it printed and nobody read yet: the whole
+    /// rest of its output, without guessing how long to wait for it.
+    pub async fn stop(mut self) -> Vec<String> {
+        super::sigterm(self.child.id());
+        let status = tokio::task::spawn_blocking(move || {
+            let status = self.child.wait().expect("wait for cflux");
+            (status, self.lines.iter().collect::<Vec<_>>())
+        })
+        .await
+        .unwrap();
+        assert!(status.0.success(), "cflux exited with {}", status.0);
+        status.1
     }
 
     /// Whether the process is still running.
