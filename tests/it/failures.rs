@@ -121,17 +121,22 @@ async fn a_write_on_one_manager_wakes_a_poll_on_another() {
 async fn an_etcd_restart_loses_no_version() {
     let mut t = TestStore::etcd().await;
     let m = Arc::new(Manager::start(t.config(), t.store.clone()).await);
-    m.post("/clusters/r/versions/0", "v1").await.expect(200);
+    // Five acknowledged versions before etcd goes away.
+    for v in 0..5 {
+        m.post(&format!("/clusters/r/versions/{v}"), format!("v{}", v + 1))
+            .await
+            .expect(200);
+    }
     let poll = {
         let m = m.clone();
-        tokio::spawn(async move { m.get("/clusters/r/versions/1?wait=30s").await })
+        tokio::spawn(async move { m.get("/clusters/r/versions/5?wait=30s").await })
     };
     m.until_parked("metadata", 1).await;
 
     t.etcd_fixture().kill();
     let start = Instant::now();
     m.get("/nodes").await.expect_error(503, "unavailable");
-    m.post("/clusters/r/versions/1", "lost")
+    m.post("/clusters/r/versions/5", "lost")
         .await
         .expect_error(503, "unavailable");
     assert!(
@@ -148,12 +153,20 @@ async fn an_etcd_restart_loses_no_version() {
         async || m.get("/readyz").await.status == 200,
     )
     .await;
-    m.post("/clusters/r/versions/1", "v2").await.expect(200);
+    // Every acknowledged version is there with its body, and the write
+    // refused during the outage is not.
+    for v in 1..=5 {
+        let r = m.get(&format!("/clusters/r/history/{v}")).await;
+        r.expect(200);
+        assert_eq!(r.text(), format!("v{v}"), "version {v}");
+    }
+    m.get("/clusters/r/history/6").await.expect(404);
+    m.post("/clusters/r/versions/5", "v6").await.expect(200);
     let r = poll.await.unwrap();
     r.expect(200);
     assert_eq!(
         (r.version(), r.text()),
-        (2, "v2".into()),
+        (6, "v6".into()),
         "the parked poll saw the write made after the restart"
     );
 }
