@@ -33,6 +33,14 @@ pub const OPEN: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 #[derive(Clone, Debug)]
 pub struct Caller(pub Arc<str>);
 
+impl Caller {
+    /// The name of a handler's `Option<Extension<Caller>>`: every request
+    /// past [`check`] has one.
+    pub fn name(caller: &Option<axum::Extension<Caller>>) -> &str {
+        caller.as_ref().map_or("an unknown client", |c| &c.0.0)
+    }
+}
+
 pub async fn check(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
     if super::ui::PATHS.contains(&request.uri().path()) && request.method() == Method::GET {
         return next.run(request).await;

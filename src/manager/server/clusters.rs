@@ -168,8 +168,7 @@ pub async fn write(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let started = std::time::Instant::now();
-    let writer: Arc<str> = caller.map_or_else(|| "an unknown client".into(), |c| c.0.0.clone());
-    let answer = write_version(&app, args, headers, raw, &writer).await;
+    let answer = write_version(&app, args, headers, raw, Caller::name(&caller)).await;
     let result = match &answer {
         Ok(r) if r.status() == StatusCode::CONFLICT => "conflict",
         Ok(_) => "ok",

@@ -130,13 +130,9 @@ pub async fn deregister(
     args: PathArgs,
 ) -> Result<StatusCode, ApiError> {
     app.registry
-        .deregister(&args.cluster, args.id, who(&caller))
+        .deregister(&args.cluster, args.id, Caller::name(&caller))
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn who(caller: &Option<Extension<Caller>>) -> &str {
-    caller.as_ref().map_or("an unknown client", |c| &c.0.0)
 }
 
 /// `DELETE /nodes/{cluster}/{id}/alive`: the node is going down but will
@@ -155,7 +151,7 @@ pub async fn down(
 ) -> Result<Json<Node>, ApiError> {
     let node = app
         .registry
-        .down(&args.cluster, args.id, who(&caller))
+        .down(&args.cluster, args.id, Caller::name(&caller))
         .await?;
     Ok(Json(node))
 }
