@@ -218,10 +218,7 @@ impl Manager {
     /// The manager's count of parked polls of one series.
     async fn parked(&self, series: &str) -> u64 {
         let text = self.get("/metrics").await.text();
-        text.lines()
-            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap_or(0.0) as u64
+        crate::metrics::sample(&text, series).unwrap_or(0.0) as u64
     }
 
     /// Registers a node and returns its id.
