@@ -153,8 +153,15 @@ impl ServerCert {
         Ok(true)
     }
 
-    /// Looks at the files every `every` until `stop` fires.
-    pub async fn watch(self: Arc<Self>, every: Duration, stop: CancellationToken) {
+    /// Looks at the files every `every` until `stop` fires, telling
+    /// `outcome` of each change it saw: `reloaded`, or `kept` when the new
+    /// files did not load and the current certificate stays.
+    pub async fn watch(
+        self: Arc<Self>,
+        every: Duration,
+        stop: CancellationToken,
+        outcome: impl Fn(&'static str) + Send + 'static,
+    ) {
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
@@ -162,10 +169,14 @@ impl ServerCert {
             }
             match self.reload_if_changed() {
                 Ok(true) => {
-                    tracing::info!(cert = %self.pair.cert.display(), "TLS certificate reloaded")
+                    tracing::info!(cert = %self.pair.cert.display(), "TLS certificate reloaded");
+                    outcome("reloaded");
                 }
                 Ok(false) => {}
-                Err(e) => tracing::warn!("keeping the current TLS certificate: {e:#}"),
+                Err(e) => {
+                    tracing::warn!("keeping the current TLS certificate: {e:#}");
+                    outcome("kept");
+                }
             }
         }
     }

@@ -35,6 +35,7 @@ pub struct Metrics {
     pub drifting: IntGaugeVec,
     pub applied: IntGaugeVec,
     pub store_up: IntGauge,
+    pub tls_reloads: IntCounterVec,
     store_calls: IntCounterVec,
     store_errors: IntCounterVec,
     store_duration: HistogramVec,
@@ -147,6 +148,14 @@ impl Metrics {
                     "1 when the store answered the scrape's read",
                 )
                 .expect("valid"),
+            ),
+            tls_reloads: register(
+                &r,
+                counter(
+                    "cflux_tls_certificate_reloads_total",
+                    "Changes seen to the --tls-cert/--tls-key files: reloaded, or kept (the new pair did not load)",
+                    &["result"],
+                ),
             ),
             store_calls: register(
                 &r,

@@ -9,6 +9,19 @@ use serde_json::Value;
 
 use crate::support::{Agent, Etcd, Influxd, Manager, ServeProcess, TestStore};
 
+/// Every node of `cluster` reports the stored version as applied in full:
+/// each agent has finished its rounds, log lines included.
+pub async fn settled(m: &Manager, cluster: &str, n: usize) -> bool {
+    let stored = m.get(&format!("/clusters/{cluster}")).await;
+    let Some(version) = stored.header("version").and_then(|v| v.parse::<u64>().ok()) else {
+        return false;
+    };
+    let listed: Value = m.get(&format!("/nodes/{cluster}")).await.json();
+    listed.as_array().is_some_and(|nodes| {
+        nodes.len() == n && nodes.iter().all(|n| n["applied-version"] == version)
+    })
+}
+
 /// Waits until `check` holds, showing the agents' logs if it never does.
 pub async fn until(what: &str, agents: &[&Agent], mut check: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -107,7 +120,12 @@ async fn schema_changes_reach_every_node() {
         all_have(&nodes, |s| !s.databases.contains_key("metrics")).await
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Every agent has finished a round at the newest version since: one
+    // that meant to bring the database back has had its chance.
+    until("every node applied the drop", &agents, async || {
+        settled(&m, "c", 3).await
+    })
+    .await;
     let settled = i1.schema().await;
     assert!(!settled.databases.contains_key("metrics"), "not undone");
     assert_eq!(i2.schema().await, settled);
@@ -265,17 +283,34 @@ async fn metadata_in_another_format_is_left_alone() {
     let i = Influxd::start().await;
     i.query(r#"CREATE DATABASE "mine""#).await;
     let states = tempfile::tempdir().unwrap();
-    let a = Agent::start(
+    let metrics = crate::support::free_port().to_string();
+    let a = Agent::start_with(
         &format!("http://{}", m.addr),
         "legacy",
         &i.url(),
         &states.path().join("a"),
+        &["--metrics-listen", &format!("127.0.0.1:{metrics}")],
     );
     until("the agent to refuse the document", &[&a], async || {
         a.log().contains("not touching")
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // A local change makes the agent look again; it still writes nothing.
+    let scrape = format!("http://127.0.0.1:{metrics}/metrics");
+    let rounds = async || {
+        let text = match crate::support::http().get(&scrape).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        crate::metrics::sample(&text, r#"cflux_agent_sync_rounds_total{result="ok"}"#)
+            .unwrap_or(0.0)
+    };
+    let before = rounds().await;
+    i.query(r#"CREATE DATABASE "later""#).await;
+    until("another sync round", &[&a], async || {
+        rounds().await > before
+    })
+    .await;
     let doc = m.get("/clusters/legacy").await;
     assert_eq!(doc.header("version"), Some("1".into()), "nothing written");
     assert_eq!(doc.body, b"\x0a\x03\x08\x01\x12");
@@ -301,9 +336,15 @@ async fn the_agent_outlasts_a_manager_restart() {
     })
     .await;
 
+    let retries =
+        |log: String| log.matches("will retry").count() + log.matches("retrying in").count();
+    let before = retries(a.log());
     m.stop().await;
     i.query(r#"CREATE DATABASE "during""#).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    until("the agent to find the manager gone", &[&a], async || {
+        retries(a.log()) > before
+    })
+    .await;
     assert!(
         a.is_running(),
         "the agent waits for the manager:\n{}",

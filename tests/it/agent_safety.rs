@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use cflux::schema::{Document, Schema};
 use serde_json::Value;
 
-use crate::agent::{all_have, has_policy, node_with_url, until};
+use crate::agent::{all_have, has_policy, node_with_url, settled, until};
 use crate::support::{Agent, Influxd, Manager, TestStore};
 
 fn endpoint(m: &Manager) -> String {
@@ -23,19 +23,6 @@ async fn document(m: &Manager, cluster: &str) -> Document {
     let reply = m.get(&format!("/clusters/{cluster}")).await;
     reply.expect(200);
     Document::parse(&reply.body).expect("a schema document")
-}
-
-/// Every node of `cluster` reports the stored version as applied in full:
-/// each agent has finished its rounds, log lines included.
-async fn settled(m: &Manager, cluster: &str, n: usize) -> bool {
-    let stored = m.get(&format!("/clusters/{cluster}")).await;
-    let Some(version) = stored.header("version").and_then(|v| v.parse::<u64>().ok()) else {
-        return false;
-    };
-    let listed: Value = m.get(&format!("/nodes/{cluster}")).await.json();
-    listed.as_array().is_some_and(|nodes| {
-        nodes.len() == n && nodes.iter().all(|n| n["applied-version"] == version)
-    })
 }
 
 /// `N` influxd, each with an agent in cluster `c` on `m`, keeping its state

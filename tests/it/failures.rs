@@ -392,7 +392,7 @@ async fn memory_and_descriptors_return_after_clients_vanish() {
         footprint(pid).1 >= base_fds + POLLS
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    crate::support::until_parked(&manager.url, "metadata", POLLS as u64).await;
     let (peak_mib, _) = footprint(pid);
     drop(clients);
     // Descriptors come back exactly; of the memory the polls took, at most

@@ -168,7 +168,7 @@ async fn nodes_ahead_of_an_empty_store_neither_hammer_it_nor_stay_stuck() {
         let m = m.clone();
         tokio::spawn(async move { go(&m, "GET", "/clusters/prod/versions/3", None).await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    m.until_parked("metadata", 1).await;
     let write = go(
         &m,
         "POST",

@@ -324,7 +324,7 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     // Half a renewal (a certificate whose key is not there yet) is not
     // taken: the old pair stays in service.
     std::fs::copy(&new.server_cert, &cert).unwrap();
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    reloads(&endpoint, &old, "kept").await;
     assert!(
         trusts(&old).await,
         "the old certificate stays until the pair is whole"
@@ -338,6 +338,32 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     )
     .await;
     assert!(!trusts(&old).await);
+    reloads(&endpoint, &new, "reloaded").await;
+}
+
+/// Waits until the manager at `endpoint` counts a certificate change with
+/// `result` (`cflux_tls_certificate_reloads_total`): the condition "it
+/// has looked at the changed files", not a sleep of its check period.
+async fn reloads(endpoint: &str, pki: &Pki, result: &str) {
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(&pki.ca).unwrap()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let series = format!("cflux_tls_certificate_reloads_total{{result=\"{result}\"}}");
+    crate::support::eventually(
+        Duration::from_secs(20),
+        &format!("a certificate change counted as {result}"),
+        async || {
+            let Ok(r) = client.get(format!("{endpoint}/metrics")).send().await else {
+                return false;
+            };
+            let text = r.text().await.unwrap_or_default();
+            crate::metrics::sample(&text, &series).is_some_and(|n| n >= 1.0)
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

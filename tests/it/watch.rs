@@ -43,7 +43,7 @@ async fn meta_watch_follows_every_version_across_a_manager_restart() {
     // gets back in. It must print both, in order, once each.
     let addr = m.addr;
     m.stop().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    watch.until_said(LINE, "retrying in", 1).await;
     let m = Manager::start_at(t.config(), t.store.clone(), addr).await;
     write(&m, "c", 2, b"three").await;
     write(&m, "c", 3, b"\xff\xfe").await;
@@ -125,6 +125,54 @@ async fn meta_watch_runs_a_handler_per_version() {
         "a failing handler does not stop the watch"
     );
     assert!(watch.stop().await.is_empty(), "nothing printed");
+}
+
+/// A burst of versions runs the handler once each, in order, never two at
+/// once; SIGTERM during a handler waits for it to finish, then exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn meta_watch_runs_one_handler_at_a_time_and_finishes_it_on_sigterm() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    write(&m, "c", 0, b"v1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap().to_string();
+    // The handler takes a lock directory (mkdir is atomic), notes an
+    // overlap if it cannot, takes 300 ms, then appends its version.
+    let handler = r#"mkdir "$0/lock" || touch "$0/overlap"
+        cat > "$0/started-$CFLUX_VERSION"; sleep 0.3
+        rmdir "$0/lock"; echo "$CFLUX_VERSION" >> "$0/order""#;
+    let watch = Running::start(
+        &format!("http://{}", m.addr),
+        &["meta", "watch", "c", "--", "sh", "-c", handler, &out],
+    );
+    let order = || std::fs::read_to_string(dir.path().join("order")).unwrap_or_default();
+    let started = |v: u64| dir.path().join(format!("started-{v}")).exists();
+    eventually(LINE, "the handler started for version 1", async || {
+        started(1)
+    })
+    .await;
+    // Four versions while the first handler still runs.
+    for base in 1..5 {
+        write(&m, "c", base, format!("v{}", base + 1).as_bytes()).await;
+    }
+    eventually(LINE, "the handler ran for versions 1 to 5", async || {
+        order().lines().count() == 5
+    })
+    .await;
+    assert_eq!(order(), "1\n2\n3\n4\n5\n", "once each, in order");
+    assert!(!dir.path().join("overlap").exists(), "two handlers at once");
+
+    write(&m, "c", 5, b"v6").await;
+    eventually(LINE, "the handler started for version 6", async || {
+        started(6)
+    })
+    .await;
+    assert!(watch.stop().await.is_empty(), "nothing printed");
+    assert_eq!(
+        order().lines().last(),
+        Some("6"),
+        "the running handler finished before the watch exited"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -210,7 +210,10 @@ pub async fn serve(
     let mut tasks = JoinSet::new();
     tasks.spawn(app.hub.clone().run(cancel.clone()));
     if let Some(cert) = cert {
-        tasks.spawn(cert.watch(CERT_CHECK, cancel.clone()));
+        let reloads = app.metrics.tls_reloads.clone();
+        tasks.spawn(cert.watch(CERT_CHECK, cancel.clone(), move |outcome| {
+            reloads.with_label_values(&[outcome]).inc()
+        }));
     }
     tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
     tasks.spawn(app.registry.clone().run_flusher(cancel.clone()));

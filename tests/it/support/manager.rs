@@ -202,23 +202,10 @@ impl Manager {
         .await
     }
 
-    /// Waits until at least `n` long polls of `kind` (`metadata`, `nodes`)
-    /// are parked in this manager, by its own count (`cflux_parked_polls`):
-    /// the condition a test means by "the poll is parked", not a sleep.
+    /// Waits until at least `n` long polls of `kind` are parked in this
+    /// manager: see [`super::until_parked`].
     pub async fn until_parked(&self, kind: &str, n: u64) {
-        let series = format!("cflux_parked_polls{{kind=\"{kind}\"}}");
-        super::eventually(
-            Duration::from_secs(10),
-            &format!("{n} parked {kind} polls"),
-            async || self.parked(&series).await >= n,
-        )
-        .await;
-    }
-
-    /// The manager's count of parked polls of one series.
-    async fn parked(&self, series: &str) -> u64 {
-        let text = self.get("/metrics").await.text();
-        crate::metrics::sample(&text, series).unwrap_or(0.0) as u64
+        super::until_parked(&format!("http://{}", self.addr), kind, n).await
     }
 
     /// Registers a node and returns its id.

@@ -114,6 +114,27 @@ fn ephemeral_range() -> (u16, u16) {
     (parts.next().unwrap_or(32768), parts.next().unwrap_or(60999))
 }
 
+/// Waits until at least `n` long polls of `kind` (`metadata`, `nodes`)
+/// are parked in the manager at `base`, by its own count
+/// (`cflux_parked_polls`): the condition a test means by "the poll is
+/// parked", not a sleep.
+pub async fn until_parked(base: &str, kind: &str, n: u64) {
+    let series = format!("cflux_parked_polls{{kind=\"{kind}\"}}");
+    let url = format!("{base}/metrics");
+    eventually(
+        Duration::from_secs(20),
+        &format!("{n} parked {kind} polls"),
+        async || {
+            let Ok(r) = http().get(&url).send().await else {
+                return false;
+            };
+            let text = r.text().await.unwrap_or_default();
+            crate::metrics::sample(&text, &series).unwrap_or(0.0) as u64 >= n
+        },
+    )
+    .await;
+}
+
 /// Polls `check` until it returns true or `within` passes.
 pub async fn eventually(within: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
     let start = tokio::time::Instant::now();

@@ -1,14 +1,16 @@
 //! A `cflux` child process that runs until dropped, with its stdout read
-//! line by line (for verbs that never exit: `meta watch`, `nodes list -w`).
+//! line by line (for verbs that never exit: `meta watch`, `nodes list -w`)
+//! and its stderr kept (and echoed) for what it says about retries.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 pub struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Running {
@@ -19,7 +21,7 @@ impl Running {
             .env("CFLUX_ENDPOINT", endpoint)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn cflux");
         let stdout = child.stdout.take().expect("stdout");
@@ -32,7 +34,38 @@ impl Running {
                 }
             }
         });
-        Running { child, lines }
+        let said = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let keep = said.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("{line}");
+                let mut kept = keep.lock().unwrap();
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr: said,
+        }
+    }
+
+    /// Waits until its stderr has said `needle` `times` times; panics with
+    /// all it said if that does not happen within `within`.
+    pub async fn until_said(&self, within: Duration, needle: &str, times: usize) {
+        let said = || self.stderr.lock().unwrap().matches(needle).count() >= times;
+        let deadline = std::time::Instant::now() + within;
+        while !said() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "cflux did not say {needle:?} {times} times within {within:?}:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The next line printed within `within`; panics naming `what` if none.
