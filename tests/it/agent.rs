@@ -496,3 +496,103 @@ async fn agents_fail_over_when_their_manager_is_killed() {
     })
     .await;
 }
+
+/// README's exit-code table for `cflux agent`, row by row, through the
+/// real binary: 0 on SIGINT (the node marked down), 1 for a registration
+/// the manager refuses and for an unusable state folder, 2 for a usage
+/// error, 5 for `--leave` with no manager (4 is in the test above).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agents_exit_codes_say_what_happened() {
+    let t = TestStore::embedded();
+    let mut config = t.config();
+    let tokens = "admin adm1n-token-0123456789\nnode n0de-token-0123456789 prod";
+    config.tokens = Some(std::sync::Arc::new(
+        cflux::manager::auth::Tokens::parse(tokens).unwrap(),
+    ));
+    let m = Manager::start(config, t.store.clone()).await;
+    let endpoint = format!("http://{}", m.addr);
+    let i = Influxd::start().await;
+    let states = tempfile::tempdir().unwrap();
+    let admin = async |path: &str| -> Value {
+        let r = crate::support::http()
+            .get(m.url(path))
+            .bearer_auth("adm1n-token-0123456789")
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+    };
+
+    // 0 on SIGINT, after marking the node down.
+    let token = ["--token", "n0de-token-0123456789"];
+    let a = Agent::start_with(
+        &endpoint,
+        "prod",
+        &i.url(),
+        &states.path().join("a"),
+        &token,
+    );
+    until("the node registered and alive", &[&a], async || {
+        admin("/nodes/prod").await[0]["alive"] == true
+    })
+    .await;
+    let status = a.stop_with("INT").await;
+    assert_eq!(status.code(), Some(0), "SIGINT");
+    let listed = admin("/nodes/prod").await;
+    assert_eq!(listed[0]["alive"], false, "marked down: {listed}");
+
+    // 1: the manager refuses the registration (a token for another cluster).
+    let mut refused = Agent::start_with(
+        &endpoint,
+        "other",
+        &i.url(),
+        &states.path().join("b"),
+        &token,
+    );
+    let status = refused.exit(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(1), "refused:\n{}", refused.log());
+    assert!(refused.log().contains("refused"), "{}", refused.log());
+
+    // 1: a state folder that cannot be made (its parent is a file).
+    let file = states.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = agent_output(&["--cluster", "prod", "--endpoint", &endpoint])
+        .arg("--state-dir")
+        .arg(file.join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "state folder: {out:?}");
+    assert!(!out.stderr.is_empty(), "says why");
+
+    // 2: a usage error, on one line.
+    let out = agent_output(&["--cluster", "prod", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
+
+    // 5: --leave with a node id saved but no manager to tell.
+    let nobody = format!("http://127.0.0.1:{}", crate::support::free_port());
+    let out = agent_output(&["--leave", "--cluster", "prod", "--endpoint", &nobody])
+        .args(["--timeout", "1s", "--state-dir"])
+        .arg(states.path().join("a"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "no manager: {out:?}");
+    assert!(
+        states.path().join("a/node_id.json").exists(),
+        "the id is kept for a later --leave"
+    );
+}
+
+/// `cflux agent ARGS` as a command, run to its end by the caller.
+fn agent_output(args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cflux"));
+    cmd.arg("agent")
+        .args(args)
+        .stdin(std::process::Stdio::null());
+    cmd
+}

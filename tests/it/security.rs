@@ -219,3 +219,75 @@ async fn connections_beyond_the_cap_get_503() {
     )
     .await;
 }
+
+/// No token reaches a log line at any level: not the manager's (`cflux
+/// serve` at `CFLUX_LOG=trace`, its dependencies included) for a good, a
+/// wrong and a foreign-cluster token, nor a client verb's at trace.
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_appear_in_no_log_line_at_any_level() {
+    const WRONG: &str = "wrong-secret-0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens");
+    std::fs::write(
+        &file,
+        format!("admin {ADMIN}\nread {READ}\nnode {NODE} prod\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let serve = crate::support::LoggedServe::start_with(
+        dir.path(),
+        &["--token-file", file.to_str().unwrap()],
+        Some("trace"),
+    )
+    .await;
+    let send = async |method: reqwest::Method, path: &str, token: &str| {
+        http()
+            .request(method, format!("{}{path}", serve.base))
+            .bearer_auth(token)
+            .body(r#"{"hostname":"h"}"#)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(send(reqwest::Method::GET, "/nodes", ADMIN).await, 200);
+    assert_eq!(send(reqwest::Method::GET, "/nodes", WRONG).await, 401);
+    assert_eq!(send(reqwest::Method::POST, "/nodes/prod", NODE).await, 201);
+    assert_eq!(send(reqwest::Method::POST, "/nodes/test", NODE).await, 403);
+    assert_eq!(send(reqwest::Method::POST, "/nodes/prod", READ).await, 403);
+    let endpoint = serve.base.clone();
+    let client = tokio::task::spawn_blocking(move || {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("cflux");
+        cmd.args([
+            "meta",
+            "put",
+            "prod",
+            "--version",
+            "0",
+            "--endpoint",
+            &endpoint,
+        ])
+        .env("CFLUX_TOKEN", ADMIN)
+        .env("CFLUX_LOG", "trace")
+        .write_stdin("doc");
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(client.status.success(), "{client:?}");
+    let log = serve.stop().await;
+    // The level took effect: the log names who wrote, below INFO.
+    assert!(
+        log.contains("DEBUG") && log.contains("metadata written"),
+        "{log}"
+    );
+    let client_log = String::from_utf8_lossy(&client.stderr);
+    for token in [ADMIN, READ, NODE, WRONG] {
+        for (who, text) in [("cflux serve", &*log), ("cflux meta put", &*client_log)] {
+            let leaks: Vec<&str> = text.lines().filter(|l| l.contains(token)).collect();
+            assert!(leaks.is_empty(), "{who} logged a token: {leaks:#?}");
+        }
+    }
+}

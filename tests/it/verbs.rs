@@ -196,3 +196,79 @@ async fn colour_on_a_terminal_unless_no_color() {
     assert!(plain.contains("influx-1"), "{plain:?}");
     assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
 }
+
+/// Names with `+`, a space, a slash and a literal `%2B` go through every
+/// route of `cflux`'s own client (it sends `+` as `%2B`) and stay apart:
+/// each cluster gets its own node and its own metadata, under its exact name.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_with_plus_signs_round_trip_through_every_route() {
+    use cflux::client::{Client, Connection};
+    use cflux::wire::Registration;
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    let client = Client::new(&Connection::to([format!("http://{}", m.addr)])).unwrap();
+    let names = ["a+b", "a b", "a/b+c", "a%2Bb"];
+    let mut ids = Vec::new();
+    for name in names {
+        let reg = Registration {
+            hostname: format!("host-{}", ids.len()),
+            ..Registration::default()
+        };
+        let node = client.register(name, &reg).await.unwrap();
+        assert_eq!(node.cluster.as_deref(), Some(name));
+        assert_eq!(
+            client.refresh(name, node.id, Some(1)).await.unwrap().id,
+            node.id
+        );
+        client.write(name, 0, name.into(), None).await.unwrap();
+        ids.push(node.id);
+    }
+    for (name, id) in names.iter().zip(&ids) {
+        let listed = client.cluster_nodes(name).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|n| n.id).collect::<Vec<_>>(),
+            [*id],
+            "{name}"
+        );
+        assert_eq!(client.latest(name).await.unwrap().body, name.as_bytes());
+        assert_eq!(client.at(name, 1).await.unwrap().body, name.as_bytes());
+        assert_eq!(client.history(name).await.unwrap().len(), 1, "{name}");
+        let waited = client
+            .wait(name, 0, std::time::Duration::from_secs(1))
+            .await;
+        assert_eq!(
+            waited.unwrap().map(|v| v.body),
+            Some(name.as_bytes().into())
+        );
+        let (after, _) = client
+            .cluster_nodes_after(name, 0, std::time::Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 1, "{name}");
+    }
+    let mut listed: Vec<String> = client
+        .clusters()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.cluster)
+        .collect();
+    listed.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "every name exact, none merged");
+    for (name, id) in names.iter().zip(&ids) {
+        assert!(!client.down(name, *id).await.unwrap().alive, "{name}");
+        client.deregister(name, *id).await.unwrap();
+        assert_eq!(
+            client.delete_metadata(name, false).await.unwrap(),
+            1,
+            "{name}"
+        );
+        assert!(
+            client.cluster_nodes(name).await.unwrap().is_empty(),
+            "{name}"
+        );
+    }
+    assert!(client.clusters().await.unwrap().is_empty());
+}

@@ -70,17 +70,27 @@ impl Agent {
     }
 
     /// SIGTERM, then waits (at most 10 s) for the exit.
-    pub async fn stop(mut self) -> ExitStatus {
+    pub async fn stop(self) -> ExitStatus {
+        self.stop_with("TERM").await
+    }
+
+    /// Signal `name` (`TERM`, `INT`), then waits (at most 10 s) for the exit.
+    pub async fn stop_with(mut self, name: &str) -> ExitStatus {
+        super::signal(self.child.as_ref().expect("running").id(), name);
+        self.exit(Duration::from_secs(10)).await
+    }
+
+    /// Waits at most `within` for the agent to exit on its own.
+    pub async fn exit(&mut self, within: Duration) -> ExitStatus {
         let mut child = self.child.take().expect("running");
-        super::sigterm(child.id());
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + within;
         loop {
             if let Some(status) = child.try_wait().expect("try_wait") {
                 return status;
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("the agent did not stop within 10s:\n{}", self.log());
+                panic!("the agent did not exit within {within:?}:\n{}", self.log());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

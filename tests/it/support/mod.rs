@@ -25,11 +25,16 @@ pub use serve::{LoggedServe, ServeProcess};
 
 /// Sends SIGTERM to a child process, as systemd or Ctrl-C would stop it.
 pub fn sigterm(pid: u32) {
+    signal(pid, "TERM")
+}
+
+/// Sends signal `name` (`TERM`, `INT`, …) to process `pid`.
+pub fn signal(pid: u32, name: &str) {
     let sent = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{name}"), &pid.to_string()])
         .status()
         .expect("kill");
-    assert!(sent.success(), "kill -TERM {pid}");
+    assert!(sent.success(), "kill -{name} {pid}");
 }
 
 /// Runs the `cflux` binary with `args`, the environment variables `env`

@@ -97,10 +97,20 @@ pub struct LoggedServe {
 }
 
 impl LoggedServe {
-    /// Started and ready.
+    /// Started and ready, logging at the default level.
     pub async fn start(dir: &std::path::Path) -> LoggedServe {
+        LoggedServe::start_with(dir, &[], None).await
+    }
+
+    /// Started with more flags, and `CFLUX_LOG=log` when given; ready.
+    pub async fn start_with(
+        dir: &std::path::Path,
+        extra: &[&str],
+        log: Option<&str>,
+    ) -> LoggedServe {
         let port = crate::support::free_port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cflux"));
+        command
             .args([
                 "serve",
                 "--listen",
@@ -108,7 +118,12 @@ impl LoggedServe {
                 "--data-dir",
             ])
             .arg(dir.join("data"))
-            .env_remove("CFLUX_LOG")
+            .args(extra);
+        match log {
+            Some(level) => command.env("CFLUX_LOG", level),
+            None => command.env_remove("CFLUX_LOG"),
+        };
+        let child = command
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
