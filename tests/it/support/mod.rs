@@ -85,26 +85,32 @@ pub async fn park_polls(
 /// A loopback port for a child process to listen on, one that cannot
 /// collide: below the kernel's ephemeral range (so no outgoing connection
 /// and no `bind(…:0)` is ever given it), never handed out twice in this
-/// process, and free when handed out. In-process servers bind port 0 and
-/// keep their listener instead.
+/// process, claimed with a lock file that this process holds until it
+/// exits (so two test runs at once never share one), and free when handed
+/// out. In-process servers bind port 0 and keep their listener instead.
 pub fn free_port() -> u16 {
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicU16, Ordering};
-    // Within 20000..32768, below Linux's default ip_local_port_range; the
-    // start depends on the process, so two test runs at once rarely meet.
+    // Within 20000..32000, below Linux's default ip_local_port_range.
     const LOW: u16 = 20_000;
     const SPAN: u16 = 12_000;
     static NEXT: AtomicU16 = AtomicU16::new(0);
+    static CLAIMS: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
     let (low, _) = ephemeral_range();
     assert!(
         low >= LOW + SPAN,
         "the ephemeral port range starts at {low}; free_port needs it above {}",
         LOW + SPAN
     );
+    let claims = std::env::temp_dir().join("cflux-test-ports");
+    std::fs::create_dir_all(&claims).expect("the port claims folder");
     let start = (std::process::id() % u32::from(SPAN)) as u16;
     for _ in 0..SPAN {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let port = LOW + (start + n % SPAN) % SPAN;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let claim = std::fs::File::create(claims.join(port.to_string())).expect("a port claim");
+        if claim.try_lock().is_ok() && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            CLAIMS.lock().unwrap().push(claim);
             return port;
         }
     }
