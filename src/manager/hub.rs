@@ -82,6 +82,64 @@ pub enum Waited {
     TimedOut,
 }
 
+/// What [`Hub::prepare`] found.
+pub enum Prepared {
+    /// The answer, due now.
+    Now(Waited),
+    /// Nothing to answer yet: wait on it.
+    Park(Parked),
+}
+
+/// A poll with nothing to answer yet, subscribed to its cluster's channel
+/// since before its last read (so no version stored after it is missed).
+pub struct Parked {
+    sub: Subscription,
+    read_at: Revision,
+    version: u64,
+    park_empty: bool,
+}
+
+impl Parked {
+    /// Waits until a version other than the one asked about is stored, or
+    /// `deadline` passes, or `shutdown` fires.
+    pub async fn wait(
+        mut self,
+        meta: &Metadata,
+        deadline: tokio::time::Instant,
+        shutdown: &CancellationToken,
+    ) -> Result<Waited> {
+        let (version, park_empty) = (self.version, self.park_empty);
+        let differs = |stored: u64| stored != version && !(park_empty && stored == 0);
+        let cluster = self.sub.cluster.clone();
+        let deadline = tokio::time::sleep_until(deadline);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return Ok(Waited::TimedOut),
+                _ = shutdown.cancelled() => return Ok(Waited::TimedOut),
+                changed = self.sub.rx.changed() => {
+                    if changed.is_err() {
+                        return Ok(Waited::TimedOut);
+                    }
+                    let snap = self.sub.rx.borrow_and_update().clone();
+                    if snap.revision <= self.read_at || !differs(snap.version) {
+                        continue;
+                    }
+                    if let Some(doc) = snap.doc {
+                        return Ok(Waited::Changed(Some(doc)));
+                    }
+                    // A resync without the body: read it.
+                    let (doc, rev) = meta.current(&cluster).await?;
+                    if differs(doc.as_ref().map_or(0, |d| d.version)) {
+                        return Ok(Waited::Changed(doc));
+                    }
+                    self.read_at = rev;
+                }
+            }
+        }
+    }
+}
+
 impl Hub {
     pub fn new(store: SharedStore) -> Arc<Hub> {
         Arc::new(Hub {
@@ -188,7 +246,26 @@ impl Hub {
         park_empty: bool,
         shutdown: &CancellationToken,
     ) -> Result<Waited> {
-        // Whether a stored version answers the caller.
+        match self.prepare(meta, cluster, version, park_empty).await? {
+            Prepared::Now(waited) => Ok(waited),
+            Prepared::Park(parked) => {
+                let deadline = tokio::time::Instant::now() + timeout;
+                parked.wait(meta, deadline, shutdown).await
+            }
+        }
+    }
+
+    /// The first half of [`Hub::wait_for_change`]: the answer when one is
+    /// due now, otherwise the poll's place on its cluster's channel, to
+    /// wait on with [`Parked::wait`] (where the caller likes: the HTTP
+    /// layer hands it over with the bare socket).
+    pub async fn prepare(
+        self: &Arc<Self>,
+        meta: &Metadata,
+        cluster: &str,
+        version: u64,
+        park_empty: bool,
+    ) -> Result<Prepared> {
         let differs = |stored: u64| stored != version && !(park_empty && stored == 0);
         let (mut sub, first_read) = self.subscribe(cluster);
         // A channel that already holds a snapshot has followed every change
@@ -209,42 +286,22 @@ impl Hub {
         if version < known.version
             && let Some(doc) = &known.doc
         {
-            return Ok(Waited::Changed(Some(doc.clone())));
+            return Ok(Prepared::Now(Waited::Changed(Some(doc.clone()))));
         }
         if known.revision == 0 || version != known.version {
             let (doc, rev) = self.read(meta, cluster).await?;
             sub.rx.borrow_and_update();
             if differs(doc.as_ref().map_or(0, |d| d.version)) {
-                return Ok(Waited::Changed(doc));
+                return Ok(Prepared::Now(Waited::Changed(doc)));
             }
             read_at = rev;
         }
-        let deadline = tokio::time::sleep(timeout);
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                _ = &mut deadline => return Ok(Waited::TimedOut),
-                _ = shutdown.cancelled() => return Ok(Waited::TimedOut),
-                changed = sub.rx.changed() => {
-                    if changed.is_err() {
-                        return Ok(Waited::TimedOut);
-                    }
-                    let snap = sub.rx.borrow_and_update().clone();
-                    if snap.revision <= read_at || !differs(snap.version) {
-                        continue;
-                    }
-                    if let Some(doc) = snap.doc {
-                        return Ok(Waited::Changed(Some(doc)));
-                    }
-                    // A resync without the body: read it.
-                    let (doc, rev) = meta.current(cluster).await?;
-                    if differs(doc.as_ref().map_or(0, |d| d.version)) {
-                        return Ok(Waited::Changed(doc));
-                    }
-                    read_at = rev;
-                }
-            }
-        }
+        Ok(Prepared::Park(Parked {
+            sub,
+            read_at,
+            version,
+            park_empty,
+        }))
     }
 
     /// Keeps the watch running until `shutdown`, re-establishing it with a

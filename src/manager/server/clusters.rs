@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -18,10 +19,11 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::App;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::handoff::{self, Handoff};
 use super::extract::{
     ClusterPath, PathArgs, VersionPath, WritePath, body, force, park_empty, wait_param,
 };
-use crate::manager::hub::Waited;
+use crate::manager::hub::{Prepared, Waited};
 use crate::manager::meta::{Version, WriteOutcome};
 use crate::wire::ErrorBody;
 use crate::wire::{Cluster, OCTET_STREAM, VERSION, VersionSummary};
@@ -248,31 +250,51 @@ pub async fn read(
     State(app): State<Arc<App>>,
     args: PathArgs,
     RawQuery(query): RawQuery,
+    handoff: Option<Extension<Handoff>>,
 ) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let wait = wait_param(
         query.as_deref(),
         app.config.default_wait,
         app.config.max_wait,
     )?;
     let park = park_empty(query.as_deref())?;
-    let _parked = app.metrics.park("metadata");
-    let waited = app
+    let parked = match app
         .hub
-        .wait_for_change(
-            &app.meta,
-            &args.cluster,
-            args.version,
-            wait,
-            park,
-            &app.shutdown,
-        )
-        .await?;
-    Ok(match waited {
-        Waited::Changed(doc) => doc_response(StatusCode::OK, doc.as_deref()),
-        Waited::TimedOut => {
-            (StatusCode::NO_CONTENT, [version_header(args.version)]).into_response()
+        .prepare(&app.meta, &args.cluster, args.version, park)
+        .await?
+    {
+        Prepared::Now(waited) => return Ok(waited_response(waited, args.version)),
+        Prepared::Park(parked) => parked,
+    };
+    let gauge = app.metrics.park("metadata");
+    let deadline = tokio::time::Instant::now() + wait;
+    let handed_off = handoff.is_some();
+    let answer = async move {
+        let waited = parked.wait(&app.meta, deadline, &app.shutdown).await;
+        drop(gauge);
+        let mut response = match waited {
+            Ok(waited) => waited_response(waited, args.version),
+            Err(e) => ApiError::from(e).into_response(),
+        };
+        if handed_off {
+            // Counted and timed here: the middleware saw only the stand-in.
+            super::metrics::count(&app, ROUTE, "GET", &response, started);
+            super::add_server_timing(&mut response, started);
         }
-    })
+        response
+    };
+    Ok(handoff::hand_off(handoff.map(|Extension(h)| h), answer).await)
+}
+
+/// The route of [`read`], as metrics name it.
+const ROUTE: &str = "/clusters/{cluster}/versions/{version}";
+
+fn waited_response(waited: Waited, version: u64) -> Response {
+    match waited {
+        Waited::Changed(doc) => doc_response(StatusCode::OK, doc.as_deref()),
+        Waited::TimedOut => (StatusCode::NO_CONTENT, [version_header(version)]).into_response(),
+    }
 }
 
 /// The answer to a metadata delete.

@@ -16,12 +16,15 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
+
+use super::handoff::{self, Handoff, Slot, Swallow};
+use bytes::Bytes;
 
 /// How long a client may take to send a request's headers, and to finish a
 /// TLS handshake.
@@ -76,7 +79,7 @@ pub async fn run(
         .max_buf_size(MAX_HEADER_BYTES)
         .max_headers(MAX_HEADERS);
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
-    let graceful = GracefulShutdown::new();
+    let connections = TaskTracker::new();
     loop {
         let (stream, peer) = tokio::select! {
             _ = stop.cancelled() => break,
@@ -104,15 +107,15 @@ pub async fn run(
             });
             continue;
         };
-        let (router, builder, watcher) = (router.clone(), builder.clone(), graceful.watcher());
+        let (router, builder) = (router.clone(), builder.clone());
         let (tls, stop, open) = (tls.clone(), stop.clone(), open.clone());
         open.inc();
         let stream = super::stall::WriteDeadline::new(stream, write_stall);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             // A client that goes away, stalls its handshake or breaks the
             // protocol ends only its own connection.
             match tls {
-                None => serve(stream, peer, router, builder, watcher).await,
+                None => serve(stream, peer, router, builder, stop).await,
                 Some(acceptor) => {
                     // A handshake still going when the manager stops is
                     // dropped, so an idle connection cannot delay shutdown.
@@ -123,7 +126,7 @@ pub async fn run(
                         done = handshake => Some(done),
                     };
                     match handshake {
-                        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, watcher).await,
+                        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, stop).await,
                         Some(Ok(Err(e))) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
                         Some(Err(_)) => tracing::debug!(%peer, "TLS handshake timed out"),
                         None => {}
@@ -135,28 +138,73 @@ pub async fn run(
         });
     }
     drop(listener);
-    tokio::time::timeout(grace, graceful.shutdown())
+    connections.close();
+    tokio::time::timeout(grace, connections.wait())
         .await
         .is_ok()
 }
 
 /// Serves one connection's requests until it closes or the stop comes.
+/// A long poll with nothing to answer yet leaves hyper and waits with the
+/// bare stream (see [`super::handoff`]); once answered, the next request
+/// gets a fresh hyper connection on the same stream.
 async fn serve<S>(
-    stream: S,
+    mut stream: S,
     peer: SocketAddr,
     router: Router,
     builder: http1::Builder,
-    watcher: hyper_util::server::graceful::Watcher,
+    stop: CancellationToken,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo::<SocketAddr>(peer));
-        router.clone().oneshot(request)
-    });
-    let _ = watcher
-        .watch(builder.serve_connection(TokioIo::new(stream), service))
-        .await;
+    let slot = Arc::new(Slot::default());
+    let mut ahead = Bytes::new();
+    loop {
+        let service = {
+            let (router, slot) = (router.clone(), slot.clone());
+            hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                let extensions = request.extensions_mut();
+                extensions.insert(ConnectInfo::<SocketAddr>(peer));
+                if handoff::eligible(&request) {
+                    request.extensions_mut().insert(Handoff(slot.clone()));
+                }
+                Box::pin(router.clone().oneshot(request))
+            })
+        };
+        let io = Swallow::new(stream, ahead, slot.clone());
+        let mut conn = builder.serve_connection(TokioIo::new(io), service);
+        let mut stopping = false;
+        let served = loop {
+            tokio::select! {
+                done = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => break done,
+                _ = stop.cancelled(), if !stopping => {
+                    std::pin::Pin::new(&mut conn).graceful_shutdown();
+                    stopping = true;
+                }
+            }
+        };
+        let parts = conn.into_parts();
+        let (inner, unread) = parts.io.into_inner().into_parts();
+        stream = inner;
+        let answer = slot.take();
+        let Some(answer) = answer.filter(|_| served.is_ok()) else {
+            let _ = stream.shutdown().await;
+            return;
+        };
+        // Only the stream and what hyper read ahead (copied out, so that
+        // hyper's 8 KiB read buffer goes with it) stay while the poll waits.
+        let mut more = Vec::with_capacity(unread.len() + parts.read_buf.len());
+        more.extend_from_slice(&unread);
+        more.extend_from_slice(&parts.read_buf);
+        drop((parts.read_buf, parts.service));
+        let Some(response) = handoff::wait(&mut stream, answer, &mut more).await else {
+            return;
+        };
+        let close = stop.is_cancelled();
+        if handoff::write(&mut stream, response, close).await.is_err() || close {
+            let _ = stream.shutdown().await;
+            return;
+        }
+        ahead = Bytes::from(more);
+    }
 }

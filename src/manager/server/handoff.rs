@@ -1,0 +1,256 @@
+//! Parked long polls without a parked HTTP connection.
+//!
+//! hyper keeps about 16 KiB of buffers per connection for its whole life
+//! (an 8 KiB read buffer, an 8 KiB header buffer), which made 15,000 parked
+//! polls cost 275 MiB. So a poll with nothing to answer yet leaves hyper:
+//!
+//! 1. The connection task marks each eligible request (`GET`, HTTP/1.1,
+//!    no body, not `Connection: close`) with a [`Handoff`].
+//! 2. A handler with nothing to answer yet gives [`hand_off`] the future
+//!    that waits and builds the answer. It is stored in the connection's
+//!    [`Slot`], and hyper gets a stand-in answer that says `Connection:
+//!    close`; the connection's stream swallows it ([`Swallow`]), so hyper
+//!    finishes and hands back the bare stream and any bytes it read ahead.
+//! 3. The connection task drops hyper's state and waits on the future with
+//!    only the stream, watching it for the client going away. Then it
+//!    writes the answer itself ([`write`]) and serves the next request on
+//!    the same stream with a fresh hyper connection.
+//!
+//! Handlers without a [`Handoff`] (TLS or not, the choice is the
+//! connection's) wait in place as before: the answer is the same.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, Version, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+/// The most a client may send while its poll is parked (a pipelined
+/// request) before the connection is closed.
+const MAX_READ_AHEAD: usize = 64 * 1024;
+
+/// A connection's place for a handed-off poll, shared by the handler (via
+/// the request's [`Handoff`] extension) and the connection's stream.
+#[derive(Default)]
+pub struct Slot {
+    /// Set once a poll is handed off: hyper's stand-in answer is swallowed.
+    swallow: AtomicBool,
+    pending: Mutex<Option<BoxFuture<'static, Response>>>,
+}
+
+impl Slot {
+    /// The handed-off poll's answer-to-be, if there is one; the stream
+    /// writes again from here on.
+    pub fn take(&self) -> Option<BoxFuture<'static, Response>> {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.swallow.store(false, Ordering::Release);
+        pending
+    }
+}
+
+/// The request extension that lets a handler hand its wait off.
+#[derive(Clone)]
+pub struct Handoff(pub Arc<Slot>);
+
+/// Marks the stand-in answer, so that metrics do not count it.
+#[derive(Clone, Copy)]
+pub struct HandedOff;
+
+/// Whether `request` may be handed off: its answer is all the connection
+/// owes, and the connection stays open after it.
+pub fn eligible<B>(request: &Request<B>) -> bool {
+    let headers = request.headers();
+    let closes = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("close")));
+    let body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    request.method() == Method::GET && request.version() == Version::HTTP_11 && !closes && !body
+}
+
+/// Answers with `answer`'s output: handed off to the connection when
+/// `handoff` allows, otherwise awaited here.
+pub async fn hand_off(
+    handoff: Option<Handoff>,
+    answer: impl Future<Output = Response> + Send + 'static,
+) -> Response {
+    let Some(Handoff(slot)) = handoff else {
+        return answer.await;
+    };
+    *slot.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::pin(answer));
+    slot.swallow.store(true, Ordering::Release);
+    let mut stand_in = (
+        [(header::CONNECTION, HeaderValue::from_static("close"))],
+        "",
+    )
+        .into_response();
+    stand_in.extensions_mut().insert(HandedOff);
+    stand_in
+}
+
+/// Waits for a handed-off answer while watching `stream`: `None` when the
+/// client went away first (or sent more than a request ahead). Bytes it
+/// sent meanwhile (its next request) are added to `ahead`.
+pub async fn wait<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    answer: BoxFuture<'static, Response>,
+    ahead: &mut Vec<u8>,
+) -> Option<Response> {
+    let gone = async {
+        let mut buf = [0u8; 256];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    ahead.extend_from_slice(&buf[..n]);
+                    if ahead.len() > MAX_READ_AHEAD {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    tokio::select! {
+        response = answer => Some(response),
+        _ = gone => None,
+    }
+}
+
+/// Writes `response` as HTTP/1.1, as hyper would have: status line,
+/// headers, `content-length` (none for 204), `date`, then the body.
+/// `close` adds `Connection: close`.
+pub async fn write<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    response: Response,
+    close: bool,
+) -> io::Result<()> {
+    let (parts, body) = response.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(io::Error::other)?;
+    let mut head = Vec::with_capacity(256);
+    let status = parts.status;
+    head.extend_from_slice(b"HTTP/1.1 ");
+    head.extend_from_slice(status.as_str().as_bytes());
+    head.push(b' ');
+    head.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    head.extend_from_slice(b"\r\n");
+    for (name, value) in &parts.headers {
+        if name == header::CONTENT_LENGTH || name == header::CONNECTION {
+            continue;
+        }
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    if status != axum::http::StatusCode::NO_CONTENT {
+        head.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    if close {
+        head.extend_from_slice(b"connection: close\r\n");
+    }
+    head.extend_from_slice(b"date: ");
+    head.extend_from_slice(httpdate::fmt_http_date(std::time::SystemTime::now()).as_bytes());
+    head.extend_from_slice(b"\r\n\r\n");
+    if body.len() <= 4096 {
+        head.extend_from_slice(&body);
+        stream.write_all(&head).await?;
+    } else {
+        stream.write_all(&head).await?;
+        stream.write_all(&body).await?;
+    }
+    stream.flush().await
+}
+
+/// A stream that first yields `ahead` (bytes read before, by hyper or
+/// while parked), then reads on; and whose writes are swallowed while its
+/// slot says so (hyper's stand-in answer for a handed-off poll).
+pub struct Swallow<S> {
+    inner: S,
+    ahead: Bytes,
+    slot: Arc<Slot>,
+}
+
+impl<S> Swallow<S> {
+    pub fn new(inner: S, ahead: Bytes, slot: Arc<Slot>) -> Swallow<S> {
+        Swallow { inner, ahead, slot }
+    }
+
+    /// The stream, and what of `ahead` was not read yet.
+    pub fn into_parts(self) -> (S, Bytes) {
+        (self.inner, self.ahead)
+    }
+
+    fn swallowing(&self) -> bool {
+        self.slot.swallow.load(Ordering::Acquire)
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.ahead.is_empty() {
+            let n = self.ahead.len().min(buf.remaining());
+            let chunk = self.ahead.split_to(n);
+            buf.put_slice(&chunk);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Swallow<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.swallowing() {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.swallowing() {
+            return Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.swallowing() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.swallowing() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
