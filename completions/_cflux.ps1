@@ -610,6 +610,7 @@ Register-ArgumentCompleter -Native -CommandName 'cflux' -ScriptBlock {
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long each measured scenario runs')
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Nodes registered before nodes-list')
             [CompletionResult]::new('--parked', '--parked', [CompletionResultType]::ParameterName, 'Long polls parked before the fan-out write')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'fanout: keep the polls parked this long before the write (to measure the manager meanwhile)')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Points per write (relay)')
             [CompletionResult]::new('--queued', '--queued', [CompletionResultType]::ParameterName, 'Points queued for a dead member before the relay''s memory is read (relay)')
             [CompletionResult]::new('--influxd', '--influxd', [CompletionResultType]::ParameterName, 'The InfluxDB 1.x server to start (relay)')

@@ -366,7 +366,7 @@ _cflux() {
             return 0
             ;;
         cflux__subcmd__bench)
-            opts="-o -h --etcd --clients --duration --nodes --parked --batch --queued --influxd --endpoint --timeout --token --cacert --output --help register refresh meta-write nodes-list fanout all relay"
+            opts="-o -h --etcd --clients --duration --nodes --parked --hold --batch --queued --influxd --endpoint --timeout --token --cacert --output --help register refresh meta-write nodes-list fanout all relay"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +389,10 @@ _cflux() {
                     return 0
                     ;;
                 --parked)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -530,6 +530,7 @@ set edit:completion:arg-completer[cflux] = {|@words|
             cand --duration 'How long each measured scenario runs'
             cand --nodes 'Nodes registered before nodes-list'
             cand --parked 'Long polls parked before the fan-out write'
+            cand --hold 'fanout: keep the polls parked this long before the write (to measure the manager meanwhile)'
             cand --batch 'Points per write (relay)'
             cand --queued 'Points queued for a dead member before the relay''s memory is read (relay)'
             cand --influxd 'The InfluxDB 1.x server to start (relay)'

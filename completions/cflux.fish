@@ -378,6 +378,7 @@ complete -c cflux -n "__fish_cflux_using_subcommand bench" -l clients -d 'Concur
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l duration -d 'How long each measured scenario runs' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l nodes -d 'Nodes registered before nodes-list' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l parked -d 'Long polls parked before the fan-out write' -r
+complete -c cflux -n "__fish_cflux_using_subcommand bench" -l hold -d 'fanout: keep the polls parked this long before the write (to measure the manager meanwhile)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l batch -d 'Points per write (relay)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l queued -d 'Points queued for a dead member before the relay\'s memory is read (relay)' -r
 complete -c cflux -n "__fish_cflux_using_subcommand bench" -l influxd -d 'The InfluxDB 1.x server to start (relay)' -r

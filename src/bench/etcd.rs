@@ -4,7 +4,9 @@
 //! register = lease grant + put with the lease; refresh = one keepalive on
 //! a long-lived keepalive stream per lease; meta-write = a txn comparing the
 //! key's version, then put; nodes-list = a prefix range over N records;
-//! fanout = N watches on one key, then a put.
+//! fanout = N watches on one key, then a put; and the same through etcd's
+//! own HTTP gateway (`POST /v3/watch`, one HTTP/1.1 stream per watch), the
+//! nearest thing etcd has to an HTTP long poll.
 
 use std::time::{Duration, Instant};
 
@@ -16,8 +18,13 @@ use crate::exit::CliError;
 
 pub struct Target {
     client: Client,
+    endpoints: Vec<String>,
     prefix: String,
 }
+
+/// Gateway watch streams per source address: well under the ~28,000
+/// ephemeral ports.
+const STREAMS_PER_ADDRESS: usize = 10_000;
 
 /// About the size of a stored node record.
 const RECORD: [u8; 250] = [b'x'; 250];
@@ -33,6 +40,7 @@ impl Target {
             .map_err(|e| CliError::other(format!("etcd {}: {e}", endpoints.join(","))))?;
         Ok(Target {
             client,
+            endpoints: endpoints.to_vec(),
             prefix: format!("/cflux-bench/{}-{}/", std::process::id(), fastrand::u32(..)),
         })
     }
@@ -221,12 +229,110 @@ impl Target {
             });
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+        let cpu = (self.cpu().await, crate::metrics::cpu_seconds());
         let sent = Instant::now();
         self.client
             .clone()
             .put(key, "v2", None)
             .await
             .map_err(err)?;
-        Ok(answers(watches, parked, sent).await)
+        let stats = answers(watches, parked, sent).await;
+        Ok(self.wake_cpu(stats, cpu).await)
+    }
+
+    /// `parked` watch streams on one key through etcd's HTTP gateway, each
+    /// its own HTTP/1.1 connection, then one put; each stream timed from
+    /// sending the put to its event.
+    pub async fn gateway_fanout(&self, parked: usize) -> Result<Stats, CliError> {
+        use base64::Engine;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let fail = |e: String| CliError::other(format!("bench setup on etcd's gateway: {e}"));
+        let key = format!("{}gateway-fanout", self.prefix);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+        let body = format!(r#"{{"create_request":{{"key":"{encoded}"}}}}"#);
+        let base = self.endpoints[0].trim_end_matches('/');
+        let url = format!("{base}/v3/watch");
+        let clients = (0..parked.div_ceil(STREAMS_PER_ADDRESS))
+            .map(|i| {
+                let local = std::net::Ipv4Addr::new(127, 0, 0, 1 + i as u8);
+                crate::tls::http_client()
+                    .no_proxy()
+                    .local_address((i > 0).then_some(std::net::IpAddr::V4(local)))
+                    .build()
+                    .map_err(|e| fail(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let created = Arc::new(AtomicUsize::new(0));
+        let bar = progress("etcd gateway watches", parked as u64);
+        let mut watches = tokio::task::JoinSet::new();
+        for i in 0..parked {
+            let request = clients[i / STREAMS_PER_ADDRESS]
+                .post(&url)
+                .body(body.clone())
+                .send();
+            let (created, bar) = (created.clone(), bar.clone());
+            watches.spawn(async move {
+                let mut resp = request.await.map_err(|e| e.to_string())?;
+                let mut seen = Vec::new();
+                let mut counted = false;
+                loop {
+                    let chunk = resp.chunk().await.map_err(|e| e.to_string())?;
+                    let Some(chunk) = chunk else {
+                        return Err("watch stream closed".to_string());
+                    };
+                    seen.extend_from_slice(&chunk);
+                    let text = String::from_utf8_lossy(&seen);
+                    if text.contains(r#""events""#) {
+                        return Ok(Instant::now());
+                    }
+                    if !counted && text.contains(r#""created":true"#) {
+                        counted = true;
+                        created.fetch_add(1, Ordering::Relaxed);
+                        bar.inc(1);
+                    }
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while created.load(Ordering::Relaxed) < parked {
+            if Instant::now() > deadline {
+                watches.abort_all();
+                return Err(fail(format!(
+                    "only {} of {parked} watch streams created",
+                    created.load(Ordering::Relaxed)
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        bar.finish_and_clear();
+        let cpu = (self.cpu().await, crate::metrics::cpu_seconds());
+        let sent = Instant::now();
+        self.client
+            .clone()
+            .put(key.clone(), "v2", None)
+            .await
+            .map_err(|e| fail(err(e)))?;
+        let stats = self
+            .wake_cpu(answers(watches, parked, sent).await, cpu)
+            .await;
+        let _ = self.client.clone().delete(key, None).await;
+        Ok(stats)
+    }
+
+    /// etcd's `process_cpu_seconds_total`, from its `/metrics`.
+    async fn cpu(&self) -> Option<f64> {
+        let url = format!("{}/metrics", self.endpoints[0].trim_end_matches('/'));
+        let client = crate::tls::http_client().no_proxy().build().ok()?;
+        let text = client.get(&url).send().await.ok()?.text().await.ok()?;
+        crate::metrics::sample(&text, "process_cpu_seconds_total")
+    }
+
+    /// `stats` with the CPU etcd and this process spent since `before`.
+    async fn wake_cpu(&self, mut stats: Stats, before: (Option<f64>, Option<f64>)) -> Stats {
+        let after = (self.cpu().await, crate::metrics::cpu_seconds());
+        stats.wake_server_cpu_s = before.0.zip(after.0).map(|(b, a)| a - b);
+        stats.wake_client_cpu_s = before.1.zip(after.1).map(|(b, a)| a - b);
+        stats
     }
 }

@@ -26,6 +26,17 @@ pub struct Stats {
     pub server_p99_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// CPU seconds this bench process spent on the scenario, setup
+    /// included (user + system), to show whether the client was the
+    /// bottleneck.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cpu_s: Option<f64>,
+    /// fanout: CPU seconds from the write to the last answer, of this
+    /// bench process and of the server (its `process_cpu_seconds_total`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wake_client_cpu_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wake_server_cpu_s: Option<f64>,
 }
 
 impl Stats {
@@ -51,6 +62,9 @@ impl Stats {
             server_p50_ms: None,
             server_p99_ms: None,
             first_error,
+            client_cpu_s: None,
+            wake_client_cpu_s: None,
+            wake_server_cpu_s: None,
         }
     }
 
@@ -202,6 +216,16 @@ pub async fn answers(
         _ => 0.0,
     };
     stats
+}
+
+/// `run`'s stats, with the CPU time this process spent on it.
+pub async fn with_cpu<E>(run: impl Future<Output = Result<Stats, E>>) -> Result<Stats, E> {
+    let before = crate::metrics::cpu_seconds();
+    let mut stats = run.await?;
+    stats.client_cpu_s = before
+        .zip(crate::metrics::cpu_seconds())
+        .map(|(b, a)| a - b);
+    Ok(stats)
 }
 
 #[cfg(test)]

@@ -73,6 +73,44 @@ impl Target {
         builder.build().map_err(|e| CliError::other(e.to_string()))
     }
 
+    /// The manager's `process_cpu_seconds_total`, when its `/metrics` says.
+    async fn cpu(&self, client: &reqwest::Client) -> Option<f64> {
+        let url = format!("{}/metrics", self.endpoint);
+        let text = client.get(&url).send().await.ok()?.text().await.ok()?;
+        crate::metrics::sample(&text, "process_cpu_seconds_total")
+    }
+
+    /// Waits until the manager counts `n` parked metadata polls
+    /// (`cflux_parked_polls` on its `/metrics`), at most a minute.
+    async fn until_parked(&self, client: &reqwest::Client, n: usize) -> Result<(), CliError> {
+        let url = format!("{}/metrics", self.endpoint);
+        let series = r#"cflux_parked_polls{kind="metadata"}"#;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = None;
+        while Instant::now() < deadline {
+            let text = match client.get(&url).send().await {
+                Ok(r) if r.status().is_success() => r.text().await.unwrap_or_default(),
+                Ok(r) => {
+                    return Err(CliError::other(format!(
+                        "reading {url} to see the polls parked: HTTP {}",
+                        r.status()
+                    )));
+                }
+                Err(e) => return Err(CliError::other(format!("reading {url}: {e}"))),
+            };
+            last = crate::metrics::sample(&text, series);
+            if last.is_some_and(|p| p >= n as f64) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(CliError::other(format!(
+            "only {} of {n} polls parked on {} after a minute",
+            last.unwrap_or(0.0),
+            self.endpoint
+        )))
+    }
+
     fn cluster(&self, what: &str) -> String {
         format!("{}-{what}", self.run)
     }
@@ -197,7 +235,7 @@ impl Target {
                 self.forget(&cluster).await.map_err(fail)?;
                 stats
             }
-            Scenario::Fanout => self.fanout(args.parked).await?,
+            Scenario::Fanout => self.fanout(args.parked, args.hold).await?,
             Scenario::All | Scenario::Relay => unreachable!("run by the caller"),
         })
     }
@@ -231,7 +269,7 @@ impl Target {
 
     /// Parks `parked` long polls on one cluster, writes once, and times each
     /// poll's answer from the moment the write was acknowledged.
-    async fn fanout(&self, parked: usize) -> Result<Stats, CliError> {
+    async fn fanout(&self, parked: usize, hold: Duration) -> Result<Stats, CliError> {
         let cluster = self.cluster("fanout");
         let version = self
             .client
@@ -290,16 +328,21 @@ impl Target {
                 }
             });
         }
-        // Give every poll time to reach the manager and park.
-        tokio::time::sleep(Duration::from_millis(500 + parked as u64 / 10)).await;
+        // Every poll parked, by the manager's own count.
+        self.until_parked(&clients[0], parked).await?;
         bar.finish_and_clear();
+        tokio::time::sleep(hold).await;
         // Timed from sending the write, not from its answer: the manager
         // wakes its polls before it answers the writer.
+        let cpu = (self.cpu(&clients[0]).await, crate::metrics::cpu_seconds());
         let sent = Instant::now();
         self.client
             .write(&cluster, version, Bytes::from_static(b"v2"), None)
             .await?;
-        let stats = answers(polls, parked, sent).await;
+        let mut stats = answers(polls, parked, sent).await;
+        let after = (self.cpu(&clients[0]).await, crate::metrics::cpu_seconds());
+        stats.wake_server_cpu_s = cpu.0.zip(after.0).map(|(b, a)| a - b);
+        stats.wake_client_cpu_s = cpu.1.zip(after.1).map(|(b, a)| a - b);
         self.delete(&cluster)
             .await
             .map_err(|e| CliError::other(format!("bench cleanup on {}: {e}", self.endpoint)))?;

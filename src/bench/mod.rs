@@ -18,6 +18,7 @@ use crate::exit::CliError;
 use crate::output::{Output, emit, emit_json, render, table};
 use crate::wire::parse_duration;
 pub use load::Stats;
+use load::with_cpu;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -53,6 +54,10 @@ pub struct BenchArgs {
     /// Long polls parked before the fan-out write
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub parked: usize,
+    /// fanout: keep the polls parked this long before the write (to measure
+    /// the manager meanwhile)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "0s")]
+    pub hold: Duration,
     /// Points per write (relay)
     #[arg(long, value_name = "N", default_value_t = 5000)]
     pub batch: usize,
@@ -74,6 +79,13 @@ pub struct Outcome {
     /// cflux throughput / etcd throughput (for fanout: etcd p99 / cflux p99).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
+    /// fanout: the same through etcd's HTTP gateway (`/v3/watch` streams).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etcd_gateway: Option<Stats>,
+    /// fanout: gateway p99 / cflux p99 (2 or more: cflux wakes its polls in
+    /// at most half the gateway's time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_ratio: Option<f64>,
 }
 
 /// Runs the scenarios against the manager of `connection` (an `admin`
@@ -98,7 +110,7 @@ pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Re
         one => vec![one],
     };
     let target = manager::Target::new(connection)?;
-    let etcd = match args.etcd.is_empty() {
+    let etcd_target = match args.etcd.is_empty() {
         true => None,
         false => Some(etcd::Target::connect(&args.etcd).await?),
     };
@@ -108,20 +120,29 @@ pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Re
             .expect("scenarios are not skipped")
             .get_name()
             .to_string();
-        let cflux = target.run(scenario, &args).await?;
-        let etcd = match &etcd {
-            Some(e) => Some(e.run(scenario, &args).await?),
+        let cflux = with_cpu(target.run(scenario, &args)).await?;
+        let etcd = match &etcd_target {
+            Some(e) => Some(with_cpu(e.run(scenario, &args)).await?),
             None => None,
+        };
+        let etcd_gateway = match (&etcd_target, scenario) {
+            (Some(e), Scenario::Fanout) => Some(with_cpu(e.gateway_fanout(args.parked)).await?),
+            _ => None,
         };
         let ratio = etcd.as_ref().map(|e| match scenario {
             Scenario::Fanout => e.p99_ms / cflux.p99_ms.max(0.001),
             _ => cflux.throughput / e.throughput.max(0.001),
         });
+        let gateway_ratio = etcd_gateway
+            .as_ref()
+            .map(|g| g.p99_ms / cflux.p99_ms.max(0.001));
         outcomes.push(Outcome {
             scenario: name,
             cflux,
             etcd,
             ratio,
+            etcd_gateway,
+            gateway_ratio,
         });
     }
     match output {
@@ -132,16 +153,31 @@ pub async fn run(args: BenchArgs, connection: &Connection, output: Output) -> Re
 
 fn report(outcomes: &[Outcome], wide: bool) -> String {
     let mut header = vec![
-        "SCENARIO", "TARGET", "OPS", "OPS/S", "P50 MS", "P99 MS", "MAX MS", "ERRORS", "RATIO",
+        "SCENARIO",
+        "TARGET",
+        "OPS",
+        "OPS/S",
+        "P50 MS",
+        "P99 MS",
+        "MAX MS",
+        "ERRORS",
+        "RATIO",
+        "CLIENT CPU S",
     ];
     if wide {
         header.insert(5, "P90 MS");
-        header.extend(["SERVER P50 MS", "SERVER P99 MS"]);
+        header.extend(["SERVER P50 MS", "SERVER P99 MS", "WAKE CPU S CLIENT/SERVER"]);
     }
     let mut t = table(&header);
     for o in outcomes {
-        let rows = std::iter::once(("cflux", &o.cflux)).chain(o.etcd.as_ref().map(|e| ("etcd", e)));
-        for (target, s) in rows {
+        let rows = std::iter::once(("cflux", &o.cflux, o.ratio))
+            .chain(o.etcd.as_ref().map(|e| ("etcd", e, None)))
+            .chain(
+                o.etcd_gateway
+                    .as_ref()
+                    .map(|g| ("etcd-gateway", g, o.gateway_ratio)),
+            );
+        for (target, s, ratio) in rows {
             let mut row = vec![
                 o.scenario.clone(),
                 target.to_string(),
@@ -151,16 +187,19 @@ fn report(outcomes: &[Outcome], wide: bool) -> String {
                 format!("{:.2}", s.p99_ms),
                 format!("{:.2}", s.max_ms),
                 s.errors.to_string(),
-                match (target, o.ratio) {
-                    ("cflux", Some(r)) => format!("{r:.2}"),
-                    _ => "-".into(),
-                },
+                ratio.map_or("-".into(), |r| format!("{r:.2}")),
+                s.client_cpu_s.map_or("-".into(), |c| format!("{c:.2}")),
             ];
             if wide {
                 row.insert(5, format!("{:.2}", s.p90_ms));
                 for t in [s.server_p50_ms, s.server_p99_ms] {
                     row.push(t.map_or("-".into(), |t| format!("{t:.2}")));
                 }
+                let cpu = |c: Option<f64>| c.map_or("-".into(), |c| format!("{c:.2}"));
+                row.push(match (s.wake_client_cpu_s, s.wake_server_cpu_s) {
+                    (None, None) => "-".into(),
+                    (c, m) => format!("{}/{}", cpu(c), cpu(m)),
+                });
             }
             t.add_row(row);
         }

@@ -47,7 +47,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "bench",
         &[
-            "client", "wire", "backoff", "tls", "exit", "output", "signal",
+            "client", "wire", "backoff", "tls", "exit", "output", "signal", "metrics",
         ],
     ),
     ("cli", &["*"]),

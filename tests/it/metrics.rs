@@ -36,12 +36,7 @@ pub fn promtool_accepts(text: &str) {
     );
 }
 
-/// The value of the sample `series` (name and labels as written), if any.
-pub fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-}
+pub use cflux::metrics::sample;
 
 async fn scrape(m: &Manager) -> String {
     let r = http().get(m.url("/metrics")).send().await.unwrap();

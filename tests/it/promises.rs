@@ -202,3 +202,110 @@ async fn a_manager_without_tokens_on_a_non_loopback_address_warns() {
         .unwrap_or_else(|| panic!("no warning about tokens:\n{err}"));
     assert!(warning.contains("0.0.0.0"), "{warning}");
 }
+
+/// Reads one HTTP/1.1 answer (head and `content-length` body) off `conn`.
+async fn answer(conn: &mut tokio::net::TcpStream, read: &mut Vec<u8>) -> String {
+    loop {
+        if let Some(end) = read.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&read[..end]).to_string();
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_string)
+                })
+                .map_or(0, |n| n.trim().parse().unwrap());
+            if read.len() >= end + 4 + length {
+                let whole = String::from_utf8_lossy(&read[..end + 4 + length]).to_string();
+                read.drain(..end + 4 + length);
+                return whole;
+            }
+        }
+        let mut buf = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), conn.read(&mut buf))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        assert!(
+            n > 0,
+            "closed before answering: {:?}",
+            String::from_utf8_lossy(read)
+        );
+        read.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A parked poll leaves hyper while it waits (see `server::handoff`); its
+/// connection still answers it in full, then serves the next request, and
+/// a request pipelined behind it is answered after it, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parked_polls_connection_serves_the_next_request_pipelined_or_not() {
+    let t = TestStore::embedded();
+    let m = Manager::start(t.config(), t.store.clone()).await;
+    m.post("/clusters/c/versions/0", "one").await.expect(200);
+    let poll = format!(
+        "GET /clusters/c/versions/1?wait=20s HTTP/1.1\r\nHost: {}\r\n\r\n",
+        m.addr
+    );
+    let health = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", m.addr);
+    let mut read = Vec::new();
+
+    // Parked, answered by a write, then the next request on it.
+    let mut conn = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+    conn.write_all(poll.as_bytes()).await.unwrap();
+    m.until_parked("metadata", 1).await;
+    m.post("/clusters/c/versions/1", "two").await.expect(200);
+    let woken = answer(&mut conn, &mut read).await;
+    assert!(woken.starts_with("HTTP/1.1 200"), "{woken}");
+    assert!(
+        woken.contains("version: 2\r\n") && woken.ends_with("\r\n\r\ntwo"),
+        "{woken}"
+    );
+    assert!(woken.contains("server-timing: app;dur="), "{woken}");
+    assert!(!woken.contains("connection: close"), "kept open: {woken}");
+    conn.write_all(health.as_bytes()).await.unwrap();
+    let next = answer(&mut conn, &mut read).await;
+    assert!(next.starts_with("HTTP/1.1 200"), "{next}");
+
+    // A poll and a request behind it in one write: answered in order.
+    conn.write_all(format!("{}{health}", poll.replace("versions/1", "versions/2")).as_bytes())
+        .await
+        .unwrap();
+    m.until_parked("metadata", 1).await;
+    m.post("/clusters/c/versions/2", "three").await.expect(200);
+    let woken = answer(&mut conn, &mut read).await;
+    assert!(
+        woken.starts_with("HTTP/1.1 200") && woken.ends_with("three"),
+        "{woken}"
+    );
+    let behind = answer(&mut conn, &mut read).await;
+    assert!(behind.starts_with("HTTP/1.1 200"), "{behind}");
+
+    // The wait running out answers 204 with the version asked about.
+    let short = format!(
+        "GET /clusters/c/versions/3?wait=200ms HTTP/1.1\r\nHost: {}\r\n\r\n",
+        m.addr
+    );
+    conn.write_all(short.as_bytes()).await.unwrap();
+    let empty = answer(&mut conn, &mut read).await;
+    assert!(
+        empty.starts_with("HTTP/1.1 204") && empty.contains("version: 3\r\n"),
+        "{empty}"
+    );
+    // And the metrics counted each poll once, by its real status.
+    let text = m.get("/metrics").await.text();
+    let count = |status: &str| {
+        crate::metrics::sample(
+            &text,
+            &format!(
+                "cflux_http_requests_total{{method=\"GET\",route=\"/clusters/{{cluster}}/versions/{{version}}\",status=\"{status}\"}}"
+            ),
+        )
+    };
+    assert_eq!(
+        (count("200"), count("204")),
+        (Some(2.0), Some(1.0)),
+        "{text}"
+    );
+}

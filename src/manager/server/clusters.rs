@@ -19,10 +19,10 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::App;
 use super::auth::Caller;
 use super::error::ApiError;
-use super::handoff::{self, Handoff};
 use super::extract::{
     ClusterPath, PathArgs, VersionPath, WritePath, body, force, park_empty, wait_param,
 };
+use super::handoff::{self, Handoff};
 use crate::manager::hub::{Prepared, Waited};
 use crate::manager::meta::{Version, WriteOutcome};
 use crate::wire::ErrorBody;

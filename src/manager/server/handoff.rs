@@ -1,8 +1,17 @@
-//! Parked long polls without a parked HTTP connection.
+//! Parked long polls and idle connections without an HTTP connection.
 //!
 //! hyper keeps about 16 KiB of buffers per connection for its whole life
 //! (an 8 KiB read buffer, an 8 KiB header buffer), which made 15,000 parked
-//! polls cost 275 MiB. So a poll with nothing to answer yet leaves hyper:
+//! polls cost 275 MiB. So hyper only holds a connection while a request is
+//! being read or answered:
+//!
+//! - **Idle.** Once an answer is written and the client has sent nothing
+//!   more, the stream tells hyper the client closed ([`Swallow`]'s read
+//!   says end of stream), hyper lets go, and the connection task waits for
+//!   the next request with the bare stream; its first bytes start a fresh
+//!   hyper connection.
+//!
+//! A poll with nothing to answer yet leaves hyper too:
 //!
 //! 1. The connection task marks each eligible request (`GET`, HTTP/1.1,
 //!    no body, not `Connection: close`) with a [`Handoff`].
@@ -21,7 +30,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -43,13 +52,57 @@ pub struct Slot {
     /// Set once a poll is handed off: hyper's stand-in answer is swallowed.
     swallow: AtomicBool,
     pending: Mutex<Option<BoxFuture<'static, Response>>>,
+    /// Requests whose answer hyper has not finished writing.
+    open: AtomicUsize,
+    /// An answer was finished since the client last sent anything.
+    answered: AtomicBool,
+    /// The stream told hyper "end of stream" because the connection idled.
+    idled: AtomicBool,
+    /// hyper's read, waiting: woken when an answer finishes, so that it
+    /// looks again and finds the connection idle.
+    reader: Mutex<Option<std::task::Waker>>,
+}
+
+/// Counts a request as open until dropped with its answer's body.
+pub struct Open(Arc<Slot>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+        self.0.answered.store(true, Ordering::Release);
+        let reader = self
+            .0
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(waker) = reader {
+            waker.wake();
+        }
+    }
 }
 
 impl Slot {
+    /// Counts a request in; keep the guard with its answer's body.
+    pub fn open(self: &Arc<Self>) -> Open {
+        self.open.fetch_add(1, Ordering::AcqRel);
+        Open(self.clone())
+    }
+
+    /// Whether hyper let go because the connection idled (and forgets it).
+    pub fn idled(&self) -> bool {
+        self.answered.store(false, Ordering::Release);
+        self.idled.swap(false, Ordering::AcqRel)
+    }
+
     /// The handed-off poll's answer-to-be, if there is one; the stream
     /// writes again from here on.
     pub fn take(&self) -> Option<BoxFuture<'static, Response>> {
-        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         self.swallow.store(false, Ordering::Release);
         pending
     }
@@ -67,10 +120,10 @@ pub struct HandedOff;
 /// owes, and the connection stays open after it.
 pub fn eligible<B>(request: &Request<B>) -> bool {
     let headers = request.headers();
-    let closes = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("close")));
+    let closes = headers.get_all(header::CONNECTION).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("close"))
+    });
     let body = headers.contains_key(header::TRANSFER_ENCODING)
         || headers
             .get(header::CONTENT_LENGTH)
@@ -98,6 +151,24 @@ pub async fn hand_off(
     stand_in
 }
 
+/// Waits for an idle connection's next bytes: `None` when the client
+/// closes it, `stop` fires or `limit` passes first.
+pub async fn idle<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    stop: &tokio_util::sync::CancellationToken,
+    limit: std::time::Duration,
+) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 128];
+    tokio::select! {
+        read = stream.read(&mut buf) => match read {
+            Ok(0) | Err(_) => None,
+            Ok(n) => Some(buf[..n].to_vec()),
+        },
+        _ = stop.cancelled() => None,
+        _ = tokio::time::sleep(limit) => None,
+    }
+}
+
 /// Waits for a handed-off answer while watching `stream`: `None` when the
 /// client went away first (or sent more than a request ahead). Bytes it
 /// sent meanwhile (its next request) are added to `ahead`.
@@ -107,7 +178,7 @@ pub async fn wait<S: AsyncRead + Unpin>(
     ahead: &mut Vec<u8>,
 ) -> Option<Response> {
     let gone = async {
-        let mut buf = [0u8; 256];
+        let mut buf = [0u8; 128];
         loop {
             match stream.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
@@ -207,9 +278,47 @@ impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
             let n = self.ahead.len().min(buf.remaining());
             let chunk = self.ahead.split_to(n);
             buf.put_slice(&chunk);
+            self.slot.answered.store(false, Ordering::Release);
+            if self.ahead.is_empty() && buf.remaining() > 0 {
+                // And what else has arrived, in the same read: hyper sizes
+                // its next reads (and so its header limit) by how full
+                // this one came back. An error shows again on the next read.
+                let _ = Pin::new(&mut self.inner).poll_read(cx, buf);
+            }
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() > before => {
+                self.slot.answered.store(false, Ordering::Release);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending
+                if self.slot.answered.load(Ordering::Acquire)
+                    && self.slot.open.load(Ordering::Acquire) == 0 =>
+            {
+                // Every answer written, nothing more sent: idle. "End of
+                // stream" makes hyper let go; the connection task waits.
+                self.slot.idled.store(true, Ordering::Release);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let mut reader = self.slot.reader.lock().unwrap_or_else(|e| e.into_inner());
+                if !reader.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *reader = Some(cx.waker().clone());
+                }
+                drop(reader);
+                // An answer may have finished since the check above: look
+                // again now that its drop would find the waker.
+                if self.slot.answered.load(Ordering::Acquire)
+                    && self.slot.open.load(Ordering::Acquire) == 0
+                {
+                    cx.waker().wake_by_ref();
+                }
+                Poll::Pending
+            }
+            other => other,
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use tower::ServiceExt;
 
 use super::handoff::{self, Handoff, Slot, Swallow};
 use bytes::Bytes;
+use http_body_util::BodyExt;
 
 /// How long a client may take to send a request's headers, and to finish a
 /// TLS handshake.
@@ -33,6 +34,8 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// many headers a request may have.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
+/// How long a connection may sit idle between requests.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How many connections are served at once, and the gauge of those open.
 pub struct Connections {
@@ -114,23 +117,12 @@ pub async fn run(
         connections.spawn(async move {
             // A client that goes away, stalls its handshake or breaks the
             // protocol ends only its own connection.
+            // Boxed, each stream type on its own: the task itself stays
+            // small while the connection idles or its poll is parked.
             match tls {
-                None => serve(stream, peer, router, builder, stop).await,
+                None => Box::pin(serve(stream, peer, router, builder, stop)).await,
                 Some(acceptor) => {
-                    // A handshake still going when the manager stops is
-                    // dropped, so an idle connection cannot delay shutdown.
-                    let handshake =
-                        tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
-                    let handshake = tokio::select! {
-                        _ = stop.cancelled() => None,
-                        done = handshake => Some(done),
-                    };
-                    match handshake {
-                        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, stop).await,
-                        Some(Ok(Err(e))) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
-                        Some(Err(_)) => tracing::debug!(%peer, "TLS handshake timed out"),
-                        None => {}
-                    }
+                    Box::pin(serve_tls(acceptor, stream, peer, router, builder, stop)).await
                 }
             }
             drop(slot);
@@ -144,10 +136,36 @@ pub async fn run(
         .is_ok()
 }
 
+/// The TLS handshake, then [`serve`]. A handshake still going when the
+/// manager stops is dropped, so an idle connection cannot delay shutdown.
+async fn serve_tls<S>(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    builder: http1::Builder,
+    stop: CancellationToken,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let handshake = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
+    let handshake = tokio::select! {
+        _ = stop.cancelled() => None,
+        done = handshake => Some(done),
+    };
+    match handshake {
+        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, stop).await,
+        Some(Ok(Err(e))) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+        Some(Err(_)) => tracing::debug!(%peer, "TLS handshake timed out"),
+        None => {}
+    }
+}
+
 /// Serves one connection's requests until it closes or the stop comes.
-/// A long poll with nothing to answer yet leaves hyper and waits with the
-/// bare stream (see [`super::handoff`]); once answered, the next request
-/// gets a fresh hyper connection on the same stream.
+/// hyper holds the connection only while a request is read or answered:
+/// an idle connection, and a long poll with nothing to answer yet, wait
+/// with the bare stream (see [`super::handoff`]); the next request gets a
+/// fresh hyper connection on the same stream.
 async fn serve<S>(
     mut stream: S,
     peer: SocketAddr,
@@ -158,53 +176,107 @@ async fn serve<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let slot = Arc::new(Slot::default());
-    let mut ahead = Bytes::new();
+    // A new connection waits for its first bytes as an idle one does, as
+    // long as a client may take to send its headers.
+    let mut more = Vec::new();
+    let mut silence = HEADER_READ_TIMEOUT;
     loop {
-        let service = {
-            let (router, slot) = (router.clone(), slot.clone());
-            hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                let extensions = request.extensions_mut();
-                extensions.insert(ConnectInfo::<SocketAddr>(peer));
-                if handoff::eligible(&request) {
-                    request.extensions_mut().insert(Handoff(slot.clone()));
-                }
-                Box::pin(router.clone().oneshot(request))
-            })
-        };
-        let io = Swallow::new(stream, ahead, slot.clone());
-        let mut conn = builder.serve_connection(TokioIo::new(io), service);
-        let mut stopping = false;
-        let served = loop {
-            tokio::select! {
-                done = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => break done,
-                _ = stop.cancelled(), if !stopping => {
-                    std::pin::Pin::new(&mut conn).graceful_shutdown();
-                    stopping = true;
+        if more.is_empty() {
+            match handoff::idle(&mut stream, &stop, silence).await {
+                Some(bytes) => more = bytes,
+                None => {
+                    let _ = stream.shutdown().await;
+                    return;
                 }
             }
-        };
-        let parts = conn.into_parts();
-        let (inner, unread) = parts.io.into_inner().into_parts();
-        stream = inner;
-        let answer = slot.take();
-        let Some(answer) = answer.filter(|_| served.is_ok()) else {
-            let _ = stream.shutdown().await;
-            return;
-        };
-        // Only the stream and what hyper read ahead (copied out, so that
-        // hyper's 8 KiB read buffer goes with it) stay while the poll waits.
-        let mut more = Vec::with_capacity(unread.len() + parts.read_buf.len());
-        more.extend_from_slice(&unread);
-        more.extend_from_slice(&parts.read_buf);
-        drop((parts.read_buf, parts.service));
-        let Some(response) = handoff::wait(&mut stream, answer, &mut more).await else {
-            return;
-        };
-        let close = stop.is_cancelled();
-        if handoff::write(&mut stream, response, close).await.is_err() || close {
-            let _ = stream.shutdown().await;
-            return;
         }
-        ahead = Bytes::from(more);
+        silence = IDLE_TIMEOUT;
+        // hyper's part, boxed: its buffers and state go when it lets go.
+        let ahead = Bytes::from(std::mem::take(&mut more));
+        let http = Box::pin(with_hyper(
+            stream, ahead, peer, &router, &builder, &slot, &stop,
+        ));
+        let (inner, unused, served) = http.await;
+        more = unused;
+        stream = inner;
+        let idled = slot.idled();
+        match slot.take() {
+            Some(answer) if served => {
+                let Some(response) = handoff::wait(&mut stream, answer, &mut more).await else {
+                    return;
+                };
+                let close = stop.is_cancelled();
+                if handoff::write(&mut stream, response, close).await.is_err() || close {
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+            // hyper let go of an idle connection (a request cut short
+            // by that is read again from what hyper kept).
+            None if idled && !stop.is_cancelled() => {}
+            _ => {
+                let _ = stream.shutdown().await;
+                return;
+            }
+        }
     }
+}
+
+/// Runs one hyper connection on `stream` (after the bytes `ahead`) until it
+/// ends, idles or hands a poll off; returns the stream, the bytes read and
+/// not used, and whether hyper ended without an error.
+async fn with_hyper<S>(
+    stream: S,
+    ahead: Bytes,
+    peer: SocketAddr,
+    router: &Router,
+    builder: &http1::Builder,
+    slot: &Arc<Slot>,
+    stop: &CancellationToken,
+) -> (S, Vec<u8>, bool)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = {
+        let (router, slot) = (router.clone(), slot.clone());
+        hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            let open = slot.open();
+            let extensions = request.extensions_mut();
+            extensions.insert(ConnectInfo::<SocketAddr>(peer));
+            if handoff::eligible(&request) {
+                request.extensions_mut().insert(Handoff(slot.clone()));
+            }
+            let answer = router.clone().oneshot(request);
+            Box::pin(async move {
+                let response = answer.await?;
+                // The request counts as open until hyper drops the body.
+                Ok::<_, std::convert::Infallible>(response.map(|body| {
+                    axum::body::Body::new(body.map_frame(move |frame| {
+                        let _ = &open;
+                        frame
+                    }))
+                }))
+            })
+        })
+    };
+    let io = Swallow::new(stream, ahead, slot.clone());
+    let mut conn = builder.serve_connection(TokioIo::new(io), service);
+    let mut stopping = false;
+    let served = loop {
+        tokio::select! {
+            done = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => break done,
+            _ = stop.cancelled(), if !stopping => {
+                std::pin::Pin::new(&mut conn).graceful_shutdown();
+                stopping = true;
+            }
+        }
+    };
+    let parts = conn.into_parts();
+    let (stream, unread) = parts.io.into_inner().into_parts();
+    // What hyper read and did not use, copied out so that its 8 KiB read
+    // buffer goes with the rest of it.
+    let mut more = Vec::with_capacity(unread.len() + parts.read_buf.len());
+    more.extend_from_slice(&unread);
+    more.extend_from_slice(&parts.read_buf);
+    (stream, more, served.is_ok())
 }

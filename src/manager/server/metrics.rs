@@ -21,7 +21,11 @@ pub async fn track(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    if response.extensions().get::<super::handoff::HandedOff>().is_some() {
+    if response
+        .extensions()
+        .get::<super::handoff::HandedOff>()
+        .is_some()
+    {
         // A stand-in: the handed-off poll counts itself when answered.
         return response;
     }

@@ -109,12 +109,20 @@ pub fn free_port() -> u16 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let port = LOW + (start + n % SPAN) % SPAN;
         let claim = std::fs::File::create(claims.join(port.to_string())).expect("a port claim");
-        if claim.try_lock().is_ok() && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if locked(&claim) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
             CLAIMS.lock().unwrap().push(claim);
             return port;
         }
     }
     panic!("no free loopback port in {LOW}..{}", LOW + SPAN)
+}
+
+/// Takes `file`'s exclusive lock without waiting (flock: released when the
+/// process exits, however it exits).
+fn locked(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock takes a descriptor this process holds open.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
 /// Linux's range of ports for outgoing connections and `bind(…:0)`.
