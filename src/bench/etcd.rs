@@ -263,7 +263,9 @@ impl Target {
                     .map_err(|e| fail(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Streams created, and streams that failed before they were.
         let created = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicUsize::new(0));
         let bar = progress("etcd gateway watches", parked as u64);
         let mut watches = tokio::task::JoinSet::new();
         for i in 0..parked {
@@ -271,31 +273,39 @@ impl Target {
                 .post(&url)
                 .body(body.clone())
                 .send();
-            let (created, bar) = (created.clone(), bar.clone());
+            let (created, failed, bar) = (created.clone(), failed.clone(), bar.clone());
             watches.spawn(async move {
-                let mut resp = request.await.map_err(|e| e.to_string())?;
-                let mut seen = Vec::new();
                 let mut counted = false;
-                loop {
-                    let chunk = resp.chunk().await.map_err(|e| e.to_string())?;
-                    let Some(chunk) = chunk else {
-                        return Err("watch stream closed".to_string());
-                    };
-                    seen.extend_from_slice(&chunk);
-                    let text = String::from_utf8_lossy(&seen);
-                    if text.contains(r#""events""#) {
-                        return Ok(Instant::now());
+                let watched = async {
+                    let mut resp = request.await.map_err(|e| e.to_string())?;
+                    let mut seen = Vec::new();
+                    loop {
+                        let chunk = resp.chunk().await.map_err(|e| e.to_string())?;
+                        let Some(chunk) = chunk else {
+                            return Err("watch stream closed".to_string());
+                        };
+                        seen.extend_from_slice(&chunk);
+                        let text = String::from_utf8_lossy(&seen);
+                        if text.contains(r#""events""#) {
+                            return Ok(Instant::now());
+                        }
+                        if !counted && text.contains(r#""created":true"#) {
+                            counted = true;
+                            created.fetch_add(1, Ordering::Relaxed);
+                            bar.inc(1);
+                        }
                     }
-                    if !counted && text.contains(r#""created":true"#) {
-                        counted = true;
-                        created.fetch_add(1, Ordering::Relaxed);
-                        bar.inc(1);
-                    }
+                };
+                let result = watched.await;
+                if result.is_err() && !counted {
+                    failed.fetch_add(1, Ordering::Relaxed);
                 }
+                result
             });
         }
         let deadline = Instant::now() + Duration::from_secs(120);
-        while created.load(Ordering::Relaxed) < parked {
+        // Streams that failed to be created count as errors below.
+        while created.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < parked {
             if Instant::now() > deadline {
                 watches.abort_all();
                 return Err(fail(format!(

@@ -372,7 +372,7 @@ fn footprint(pid: u32) -> (f64, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_and_descriptors_return_after_clients_vanish() {
-    const POLLS: usize = 2000;
+    const POLLS: usize = 6000;
     let dir = tempfile::tempdir().unwrap();
     let manager = ServeProcess::embedded(dir.path()).await;
     let pid = manager.pid();

@@ -6,7 +6,7 @@
 //! being read or answered:
 //!
 //! - **Idle.** Once an answer is written and the client has sent nothing
-//!   more, the stream tells hyper the client closed ([`Swallow`]'s read
+//!   more for a second, the stream tells hyper the client closed ([`Swallow`]'s read
 //!   says end of stream), hyper lets go, and the connection task waits for
 //!   the next request with the bare stream; its first bytes start a fresh
 //!   hyper connection.
@@ -40,6 +40,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+/// How long a connection sits idle under hyper before hyper lets go of it:
+/// long enough that a client sending request after request keeps its
+/// hyper connection (building one per request costs throughput).
+const IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The most a client may send while its poll is parked (a pipelined
 /// request) before the connection is closed.
@@ -251,11 +256,34 @@ pub struct Swallow<S> {
     inner: S,
     ahead: Bytes,
     slot: Arc<Slot>,
+    /// Runs while the connection is idle under hyper; armed or not.
+    quiet: Option<Pin<Box<tokio::time::Sleep>>>,
+    armed: bool,
 }
 
 impl<S> Swallow<S> {
     pub fn new(inner: S, ahead: Bytes, slot: Arc<Slot>) -> Swallow<S> {
-        Swallow { inner, ahead, slot }
+        Swallow {
+            inner,
+            ahead,
+            slot,
+            quiet: None,
+            armed: false,
+        }
+    }
+
+    /// Whether the connection has been idle under hyper for
+    /// [`IDLE_AFTER`], starting the clock if it was not running.
+    fn quiet_long_enough(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = tokio::time::Instant::now() + IDLE_AFTER;
+        let timer = self
+            .quiet
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if !self.armed {
+            timer.as_mut().reset(deadline);
+            self.armed = true;
+        }
+        timer.as_mut().poll(cx).is_ready()
     }
 
     /// The stream, and what of `ahead` was not read yet.
@@ -279,6 +307,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
             let chunk = self.ahead.split_to(n);
             buf.put_slice(&chunk);
             self.slot.answered.store(false, Ordering::Release);
+            self.armed = false;
             if self.ahead.is_empty() && buf.remaining() > 0 {
                 // And what else has arrived, in the same read: hyper sizes
                 // its next reads (and so its header limit) by how full
@@ -291,29 +320,25 @@ impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) if buf.filled().len() > before => {
                 self.slot.answered.store(false, Ordering::Release);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Pending
-                if self.slot.answered.load(Ordering::Acquire)
-                    && self.slot.open.load(Ordering::Acquire) == 0 =>
-            {
-                // Every answer written, nothing more sent: idle. "End of
-                // stream" makes hyper let go; the connection task waits.
-                self.slot.idled.store(true, Ordering::Release);
+                self.armed = false;
                 Poll::Ready(Ok(()))
             }
             Poll::Pending => {
+                // Stored before the look below: an answer finishing after
+                // it wakes this read, which looks again.
                 let mut reader = self.slot.reader.lock().unwrap_or_else(|e| e.into_inner());
                 if !reader.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *reader = Some(cx.waker().clone());
                 }
                 drop(reader);
-                // An answer may have finished since the check above: look
-                // again now that its drop would find the waker.
-                if self.slot.answered.load(Ordering::Acquire)
-                    && self.slot.open.load(Ordering::Acquire) == 0
-                {
-                    cx.waker().wake_by_ref();
+                let idle = self.slot.answered.load(Ordering::Acquire)
+                    && self.slot.open.load(Ordering::Acquire) == 0;
+                if idle && self.quiet_long_enough(cx) {
+                    // Every answer written, nothing more sent for a while:
+                    // "end of stream" makes hyper let go, and the
+                    // connection task waits with the bare stream.
+                    self.slot.idled.store(true, Ordering::Release);
+                    return Poll::Ready(Ok(()));
                 }
                 Poll::Pending
             }

@@ -9,6 +9,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -67,9 +68,12 @@ pub async fn run(
         open,
     } = connections;
     let slots = Arc::new(Semaphore::new(max_connections));
+    // Connections inside hyper: what holds its buffers.
+    let in_hyper = Arc::new(AtomicUsize::new(0));
     tokio::spawn(super::trim::run(
         slots.clone(),
         max_connections,
+        in_hyper.clone(),
         stop.clone(),
     ));
     // HTTP/1.1 only: every client cflux knows speaks it, and hyper-util's
@@ -111,7 +115,14 @@ pub async fn run(
             continue;
         };
         let (router, builder) = (router.clone(), builder.clone());
-        let (tls, stop, open) = (tls.clone(), stop.clone(), open.clone());
+        let conn = Conn {
+            peer,
+            router,
+            builder,
+            stop: stop.clone(),
+            in_hyper: in_hyper.clone(),
+        };
+        let (tls, open) = (tls.clone(), open.clone());
         open.inc();
         let stream = super::stall::WriteDeadline::new(stream, write_stall);
         connections.spawn(async move {
@@ -120,10 +131,8 @@ pub async fn run(
             // Boxed, each stream type on its own: the task itself stays
             // small while the connection idles or its poll is parked.
             match tls {
-                None => Box::pin(serve(stream, peer, router, builder, stop)).await,
-                Some(acceptor) => {
-                    Box::pin(serve_tls(acceptor, stream, peer, router, builder, stop)).await
-                }
+                None => Box::pin(serve(stream, conn)).await,
+                Some(acceptor) => Box::pin(serve_tls(acceptor, stream, conn)).await,
             }
             drop(slot);
             open.dec();
@@ -136,25 +145,30 @@ pub async fn run(
         .is_ok()
 }
 
-/// The TLS handshake, then [`serve`]. A handshake still going when the
-/// manager stops is dropped, so an idle connection cannot delay shutdown.
-async fn serve_tls<S>(
-    acceptor: tokio_rustls::TlsAcceptor,
-    stream: S,
+/// What a connection's task needs to serve it.
+struct Conn {
     peer: SocketAddr,
     router: Router,
     builder: http1::Builder,
     stop: CancellationToken,
-) where
+    /// Connections of this listener inside hyper, counted for `trim`.
+    in_hyper: Arc<AtomicUsize>,
+}
+
+/// The TLS handshake, then [`serve`]. A handshake still going when the
+/// manager stops is dropped, so an idle connection cannot delay shutdown.
+async fn serve_tls<S>(acceptor: tokio_rustls::TlsAcceptor, stream: S, conn: Conn)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let handshake = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
     let handshake = tokio::select! {
-        _ = stop.cancelled() => None,
+        _ = conn.stop.cancelled() => None,
         done = handshake => Some(done),
     };
+    let peer = conn.peer;
     match handshake {
-        Some(Ok(Ok(stream))) => serve(stream, peer, router, builder, stop).await,
+        Some(Ok(Ok(stream))) => serve(stream, conn).await,
         Some(Ok(Err(e))) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
         Some(Err(_)) => tracing::debug!(%peer, "TLS handshake timed out"),
         None => {}
@@ -166,15 +180,11 @@ async fn serve_tls<S>(
 /// an idle connection, and a long poll with nothing to answer yet, wait
 /// with the bare stream (see [`super::handoff`]); the next request gets a
 /// fresh hyper connection on the same stream.
-async fn serve<S>(
-    mut stream: S,
-    peer: SocketAddr,
-    router: Router,
-    builder: http1::Builder,
-    stop: CancellationToken,
-) where
+async fn serve<S>(mut stream: S, conn: Conn)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let stop = &conn.stop;
     let slot = Arc::new(Slot::default());
     // A new connection waits for its first bytes as an idle one does, as
     // long as a client may take to send its headers.
@@ -182,7 +192,7 @@ async fn serve<S>(
     let mut silence = HEADER_READ_TIMEOUT;
     loop {
         if more.is_empty() {
-            match handoff::idle(&mut stream, &stop, silence).await {
+            match handoff::idle(&mut stream, stop, silence).await {
                 Some(bytes) => more = bytes,
                 None => {
                     let _ = stream.shutdown().await;
@@ -193,10 +203,10 @@ async fn serve<S>(
         silence = IDLE_TIMEOUT;
         // hyper's part, boxed: its buffers and state go when it lets go.
         let ahead = Bytes::from(std::mem::take(&mut more));
-        let http = Box::pin(with_hyper(
-            stream, ahead, peer, &router, &builder, &slot, &stop,
-        ));
+        conn.in_hyper.fetch_add(1, Ordering::Relaxed);
+        let http = Box::pin(with_hyper(stream, ahead, &conn, &slot));
         let (inner, unused, served) = http.await;
+        conn.in_hyper.fetch_sub(1, Ordering::Relaxed);
         more = unused;
         stream = inner;
         let idled = slot.idled();
@@ -225,20 +235,13 @@ async fn serve<S>(
 /// Runs one hyper connection on `stream` (after the bytes `ahead`) until it
 /// ends, idles or hands a poll off; returns the stream, the bytes read and
 /// not used, and whether hyper ended without an error.
-async fn with_hyper<S>(
-    stream: S,
-    ahead: Bytes,
-    peer: SocketAddr,
-    router: &Router,
-    builder: &http1::Builder,
-    slot: &Arc<Slot>,
-    stop: &CancellationToken,
-) -> (S, Vec<u8>, bool)
+async fn with_hyper<S>(stream: S, ahead: Bytes, conn: &Conn, slot: &Arc<Slot>) -> (S, Vec<u8>, bool)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let (peer, stop) = (conn.peer, &conn.stop);
     let service = {
-        let (router, slot) = (router.clone(), slot.clone());
+        let (router, slot) = (conn.router.clone(), slot.clone());
         hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             let open = slot.open();
             let extensions = request.extensions_mut();
@@ -260,18 +263,18 @@ where
         })
     };
     let io = Swallow::new(stream, ahead, slot.clone());
-    let mut conn = builder.serve_connection(TokioIo::new(io), service);
+    let mut http = conn.builder.serve_connection(TokioIo::new(io), service);
     let mut stopping = false;
     let served = loop {
         tokio::select! {
-            done = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => break done,
+            done = std::future::poll_fn(|cx| http.poll_without_shutdown(cx)) => break done,
             _ = stop.cancelled(), if !stopping => {
-                std::pin::Pin::new(&mut conn).graceful_shutdown();
+                std::pin::Pin::new(&mut http).graceful_shutdown();
                 stopping = true;
             }
         }
     };
-    let parts = conn.into_parts();
+    let parts = http.into_parts();
     let (stream, unread) = parts.io.into_inner().into_parts();
     // What hyper read and did not use, copied out so that its 8 KiB read
     // buffer goes with the rest of it.

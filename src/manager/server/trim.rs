@@ -9,29 +9,45 @@
 //! free pages back (`malloc_trim`), which brought the same process back to
 //! 10 MiB. Other allocators and platforms return memory on their own, so
 //! there it does nothing.
+//!
+//! What it watches is an estimate of what connections hold: about 3 KiB
+//! for an open one, 16 KiB more while it is inside hyper (which holds its
+//! buffers). So memory also comes back when a crowd of connections stays
+//! but goes idle or parks its polls (`server::handoff`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// How often the connection count is looked at (an atomic read).
 const EVERY: Duration = Duration::from_millis(250);
-/// A trim is worth its few milliseconds once this many connections closed
-/// since the high point (roughly 4 MiB of buffers)...
-const MIN_DROP: usize = 256;
+/// A trim is worth its few milliseconds once this many KiB were let go
+/// since the high point...
+const MIN_DROP: usize = 4096;
+/// KiB an open connection holds, and the more it holds inside hyper.
+const OPEN_KIB: usize = 3;
+const HYPER_KIB: usize = 16;
 
 /// Trims while `stop` is not fired; `slots` is the accept loop's semaphore
-/// of `max` connection slots, so open connections = max - available.
-pub async fn run(slots: Arc<Semaphore>, max: usize, stop: CancellationToken) {
+/// of `max` connection slots (open connections = max - available), and
+/// `in_hyper` counts the connections inside hyper.
+pub async fn run(
+    slots: Arc<Semaphore>,
+    max: usize,
+    in_hyper: Arc<AtomicUsize>,
+    stop: CancellationToken,
+) {
     let mut high = 0;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
         }
-        let open = max.saturating_sub(slots.available_permits());
+        let open = max.saturating_sub(slots.available_permits()) * OPEN_KIB
+            + in_hyper.load(Ordering::Relaxed) * HYPER_KIB;
         high = high.max(open);
         // ...and when at least half of them are gone.
         if high - open >= MIN_DROP && open <= high / 2 {
