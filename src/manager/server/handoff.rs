@@ -63,9 +63,6 @@ pub struct Slot {
     answered: AtomicBool,
     /// The stream told hyper "end of stream" because the connection idled.
     idled: AtomicBool,
-    /// hyper's read, waiting: woken when an answer finishes, so that it
-    /// looks again and finds the connection idle.
-    reader: Mutex<Option<std::task::Waker>>,
 }
 
 /// Counts a request as open until dropped with its answer's body.
@@ -75,15 +72,6 @@ impl Drop for Open {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::AcqRel);
         self.0.answered.store(true, Ordering::Release);
-        let reader = self
-            .0
-            .reader
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(waker) = reader {
-            waker.wake();
-        }
     }
 }
 
@@ -256,9 +244,11 @@ pub struct Swallow<S> {
     inner: S,
     ahead: Bytes,
     slot: Arc<Slot>,
-    /// Runs while the connection is idle under hyper; armed or not.
+    /// Fires every [`IDLE_AFTER`] while hyper waits to read; `reads` at
+    /// the last firing tell whether anything arrived since.
     quiet: Option<Pin<Box<tokio::time::Sleep>>>,
-    armed: bool,
+    reads: u64,
+    reads_then: u64,
 }
 
 impl<S> Swallow<S> {
@@ -268,22 +258,32 @@ impl<S> Swallow<S> {
             ahead,
             slot,
             quiet: None,
-            armed: false,
+            reads: 0,
+            reads_then: 0,
         }
     }
 
-    /// Whether the connection has been idle under hyper for
-    /// [`IDLE_AFTER`], starting the clock if it was not running.
+    /// Whether the connection has been idle under hyper since the timer
+    /// last fired (between [`IDLE_AFTER`] and twice that): every answer
+    /// written, nothing read. The timer runs while hyper waits to read,
+    /// reset once a period rather than once a request.
     fn quiet_long_enough(&mut self, cx: &mut Context<'_>) -> bool {
-        let deadline = tokio::time::Instant::now() + IDLE_AFTER;
         let timer = self
             .quiet
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if !self.armed {
-            timer.as_mut().reset(deadline);
-            self.armed = true;
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(IDLE_AFTER)));
+        if timer.as_mut().poll(cx).is_pending() {
+            return false;
         }
-        timer.as_mut().poll(cx).is_ready()
+        let idle = self.slot.answered.load(Ordering::Acquire)
+            && self.slot.open.load(Ordering::Acquire) == 0
+            && self.reads == self.reads_then;
+        self.reads_then = self.reads;
+        timer
+            .as_mut()
+            .reset(tokio::time::Instant::now() + IDLE_AFTER);
+        // Polled once more so that the new deadline wakes this read.
+        let _ = timer.as_mut().poll(cx);
+        idle
     }
 
     /// The stream, and what of `ahead` was not read yet.
@@ -307,7 +307,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
             let chunk = self.ahead.split_to(n);
             buf.put_slice(&chunk);
             self.slot.answered.store(false, Ordering::Release);
-            self.armed = false;
+            self.reads += 1;
             if self.ahead.is_empty() && buf.remaining() > 0 {
                 // And what else has arrived, in the same read: hyper sizes
                 // its next reads (and so its header limit) by how full
@@ -320,27 +320,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Swallow<S> {
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) if buf.filled().len() > before => {
                 self.slot.answered.store(false, Ordering::Release);
-                self.armed = false;
+                self.reads += 1;
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending => {
-                // Stored before the look below: an answer finishing after
-                // it wakes this read, which looks again.
-                let mut reader = self.slot.reader.lock().unwrap_or_else(|e| e.into_inner());
-                if !reader.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *reader = Some(cx.waker().clone());
-                }
-                drop(reader);
-                let idle = self.slot.answered.load(Ordering::Acquire)
-                    && self.slot.open.load(Ordering::Acquire) == 0;
-                if idle && self.quiet_long_enough(cx) {
-                    // Every answer written, nothing more sent for a while:
-                    // "end of stream" makes hyper let go, and the
-                    // connection task waits with the bare stream.
-                    self.slot.idled.store(true, Ordering::Release);
-                    return Poll::Ready(Ok(()));
-                }
-                Poll::Pending
+            Poll::Pending if self.quiet_long_enough(cx) => {
+                // Every answer written, nothing more sent for a while:
+                // "end of stream" makes hyper let go, and the connection
+                // task waits with the bare stream.
+                self.slot.idled.store(true, Ordering::Release);
+                Poll::Ready(Ok(()))
             }
             other => other,
         }
