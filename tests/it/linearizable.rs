@@ -210,96 +210,76 @@ impl Model for Ids {
     }
 }
 
+/// A history from rows of (client, start ms, end ms and answer or `None`
+/// for an unknown outcome, operation), times counted from `t0`.
+fn history<Op: Clone + Debug, Ret: Clone + Debug + PartialEq>(
+    t0: Instant,
+    rows: impl IntoIterator<Item = (usize, u64, Option<(u64, Ret)>, Op)>,
+) -> History<Op, Ret> {
+    let at = |ms| t0 + std::time::Duration::from_millis(ms);
+    let h = History::new();
+    h.done
+        .lock()
+        .unwrap()
+        .extend(rows.into_iter().map(|(client, started, ended, op)| Done {
+            client,
+            started: at(started),
+            ended: ended.map(|(ms, ret)| (at(ms), ret)),
+            op,
+        }));
+    h
+}
+
 #[test]
 fn the_checker_tells_linearizable_histories_from_others() {
+    use MetaRet::{Value, Written};
     let t0 = Instant::now();
     let later = |ms| t0 + std::time::Duration::from_millis(ms);
     let write = |expected, body: &str| MetaOp::Write {
         expected,
         body: body.into(),
     };
+    let read = || MetaOp::Read;
     // Two overlapping writes from version 0: one wins, the other sees it.
-    let ok: History<MetaOp, MetaRet> = History::new();
-    ok.done.lock().unwrap().extend([
-        Done {
-            client: 1,
-            started: t0,
-            ended: Some((later(10), MetaRet::Written(1))),
-            op: write(0, "a"),
-        },
-        Done {
-            client: 2,
-            started: later(1),
-            ended: Some((later(12), MetaRet::Written(2))),
-            op: write(1, "b"),
-        },
-        Done {
-            client: 3,
-            started: later(20),
-            ended: Some((later(21), MetaRet::Value(2, "b".into()))),
-            op: MetaOp::Read,
-        },
-    ]);
+    let ok = history(
+        t0,
+        [
+            (1, 0, Some((10, Written(1))), write(0, "a")),
+            (2, 1, Some((12, Written(2))), write(1, "b")),
+            (3, 20, Some((21, Value(2, "b".into()))), read()),
+        ],
+    );
     assert_eq!(ok.check::<Metadata>(), Ok(()));
 
     // A read after a write finished sees the older value: stale.
-    let stale: History<MetaOp, MetaRet> = History::new();
-    stale.done.lock().unwrap().extend([
-        Done {
-            client: 1,
-            started: t0,
-            ended: Some((later(5), MetaRet::Written(1))),
-            op: write(0, "a"),
-        },
-        Done {
-            client: 1,
-            started: later(6),
-            ended: Some((later(7), MetaRet::Written(2))),
-            op: write(1, "b"),
-        },
-        Done {
-            client: 2,
-            started: later(10),
-            ended: Some((later(11), MetaRet::Value(1, "a".into()))),
-            op: MetaOp::Read,
-        },
-    ]);
+    let stale = history(
+        t0,
+        [
+            (1, 0, Some((5, Written(1))), write(0, "a")),
+            (1, 6, Some((7, Written(2))), write(1, "b")),
+            (2, 10, Some((11, Value(1, "a".into()))), read()),
+        ],
+    );
     assert!(stale.check::<Metadata>().is_err(), "a stale read passed");
 
     // Two winners of one version.
-    let split: History<MetaOp, MetaRet> = History::new();
-    split.done.lock().unwrap().extend([
-        Done {
-            client: 1,
-            started: t0,
-            ended: Some((later(5), MetaRet::Written(1))),
-            op: write(0, "a"),
-        },
-        Done {
-            client: 2,
-            started: t0,
-            ended: Some((later(5), MetaRet::Written(1))),
-            op: write(0, "b"),
-        },
-    ]);
+    let split = history(
+        t0,
+        [
+            (1, 0, Some((5, Written(1))), write(0, "a")),
+            (2, 0, Some((5, Written(1))), write(0, "b")),
+        ],
+    );
     assert!(split.check::<Metadata>().is_err(), "two winners passed");
 
     // A write with an unknown outcome may have landed: a read sees it.
-    let unknown: History<MetaOp, MetaRet> = History::new();
-    unknown.done.lock().unwrap().extend([
-        Done {
-            client: 1,
-            started: t0,
-            ended: None,
-            op: write(0, "maybe"),
-        },
-        Done {
-            client: 2,
-            started: later(10),
-            ended: Some((later(11), MetaRet::Value(1, "maybe".into()))),
-            op: MetaOp::Read,
-        },
-    ]);
+    let unknown = history(
+        t0,
+        [
+            (1, 0, None, write(0, "maybe")),
+            (2, 10, Some((11, Value(1, "maybe".into()))), read()),
+        ],
+    );
     assert_eq!(unknown.check::<Metadata>(), Ok(()));
 
     // The same id twice is refused; fresh ids pass.
