@@ -196,37 +196,21 @@ mod tests {
             "{:?}",
             Snapshot::read(cut)
         );
+        let refused = |bytes: &[u8], says: &str| {
+            let e = Snapshot::read(bytes).unwrap_err();
+            assert!(e.contains(says), "{says:?} not in {e:?}");
+        };
         let lines: Vec<&str> = text.lines().collect();
         let without_end = lines[..lines.len() - 1].join("\n") + "\n";
-        assert!(
-            Snapshot::read(without_end.as_bytes())
-                .unwrap_err()
-                .contains("no end line")
-        );
+        refused(without_end.as_bytes(), "no end line");
         let flipped = text.replacen("\"prod\"", "\"prud\"", 1);
-        assert!(
-            Snapshot::read(flipped.as_bytes())
-                .unwrap_err()
-                .contains("checksum")
-        );
+        refused(flipped.as_bytes(), "checksum");
         let newer = text.replacen("\"format-version\":1", "\"format-version\":9", 1);
-        assert!(
-            Snapshot::read(newer.as_bytes())
-                .unwrap_err()
-                .contains("newer cflux")
-        );
-        assert!(Snapshot::read(b"").unwrap_err().contains("empty"));
-        assert!(
-            Snapshot::read(b"hello\n")
-                .unwrap_err()
-                .contains("not a cflux snapshot")
-        );
+        refused(newer.as_bytes(), "newer cflux");
+        refused(b"", "empty");
+        refused(b"hello\n", "not a cflux snapshot");
         let garbage = text.replacen("{\"next-id\":101}", "{\"next-id\":\"x\"}", 1);
-        assert!(
-            Snapshot::read(garbage.as_bytes())
-                .unwrap_err()
-                .contains("line 2")
-        );
+        refused(garbage.as_bytes(), "line 2");
         let mut headless = sample();
         headless
             .entries
