@@ -139,13 +139,10 @@ async fn managers_are_listed_with_their_version_and_no_cluster() {
 fn a_bad_token_file_stops_serve_naming_the_line_not_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tokens");
-    std::fs::write(
+    crate::support::secret_file(
         &file,
         "admin good-token-0123456789\nroot secret-token-0123456789\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    );
     let out = assert_cmd::Command::cargo_bin("cflux")
         .unwrap()
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])

@@ -228,13 +228,10 @@ async fn tokens_appear_in_no_log_line_at_any_level() {
     const WRONG: &str = "wrong-secret-0123456789";
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tokens");
-    std::fs::write(
+    crate::support::secret_file(
         &file,
-        format!("admin {ADMIN}\nread {READ}\nnode {NODE} prod\n"),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        &format!("admin {ADMIN}\nread {READ}\nnode {NODE} prod\n"),
+    );
     let serve = crate::support::LoggedServe::start_with(
         dir.path(),
         &["--token-file", file.to_str().unwrap()],

@@ -133,6 +133,14 @@ fn ephemeral_range() -> (u16, u16) {
     (parts.next().unwrap_or(32768), parts.next().unwrap_or(60999))
 }
 
+/// Writes `text` to `path` readable by its owner only (`0600`), as a
+/// token file must be to be used without a warning.
+pub fn secret_file(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 /// Waits until at least `n` long polls of `kind` (`metadata`, `nodes`)
 /// are parked in the manager at `base`, by its own count
 /// (`cflux_parked_polls`): the condition a test means by "the poll is
