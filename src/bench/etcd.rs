@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use etcd_client::{Client, Compare, CompareOp, GetOptions, PutOptions, Txn, TxnOp};
 
-use super::load::{Stats, answers, closed_loop, for_each, progress};
+use super::load::{CpuNow, Stats, answers, closed_loop, for_each, progress};
 use super::{BenchArgs, Scenario};
 use crate::exit::CliError;
 
@@ -229,7 +229,8 @@ impl Target {
             });
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let cpu = (self.cpu().await, crate::metrics::cpu_seconds());
+        let (http, metrics) = self.metrics().map_err(|e| e.to_string())?;
+        let cpu = CpuNow::read(&http, &metrics).await;
         let sent = Instant::now();
         self.client
             .clone()
@@ -237,7 +238,7 @@ impl Target {
             .await
             .map_err(err)?;
         let stats = answers(watches, parked, sent).await;
-        Ok(self.wake_cpu(stats, cpu).await)
+        Ok(stats.with_wake_cpu(cpu, CpuNow::read(&http, &metrics).await))
     }
 
     /// `parked` watch streams on one key through etcd's HTTP gateway, each
@@ -316,33 +317,24 @@ impl Target {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         bar.finish_and_clear();
-        let cpu = (self.cpu().await, crate::metrics::cpu_seconds());
+        let (http, metrics) = self.metrics().map_err(|e| fail(e.to_string()))?;
+        let cpu = CpuNow::read(&http, &metrics).await;
         let sent = Instant::now();
         self.client
             .clone()
             .put(key.clone(), "v2", None)
             .await
             .map_err(|e| fail(err(e)))?;
-        let stats = self
-            .wake_cpu(answers(watches, parked, sent).await, cpu)
-            .await;
+        let stats = answers(watches, parked, sent).await;
+        let stats = stats.with_wake_cpu(cpu, CpuNow::read(&http, &metrics).await);
         let _ = self.client.clone().delete(key, None).await;
         Ok(stats)
     }
 
-    /// etcd's `process_cpu_seconds_total`, from its `/metrics`.
-    async fn cpu(&self) -> Option<f64> {
+    /// A client of etcd's HTTP side, and its `/metrics` URL.
+    fn metrics(&self) -> reqwest::Result<(reqwest::Client, String)> {
+        let http = crate::tls::http_client().no_proxy().build()?;
         let url = format!("{}/metrics", self.endpoints[0].trim_end_matches('/'));
-        let client = crate::tls::http_client().no_proxy().build().ok()?;
-        let text = client.get(&url).send().await.ok()?.text().await.ok()?;
-        crate::metrics::sample(&text, "process_cpu_seconds_total")
-    }
-
-    /// `stats` with the CPU etcd and this process spent since `before`.
-    async fn wake_cpu(&self, mut stats: Stats, before: (Option<f64>, Option<f64>)) -> Stats {
-        let after = (self.cpu().await, crate::metrics::cpu_seconds());
-        stats.wake_server_cpu_s = before.0.zip(after.0).map(|(b, a)| a - b);
-        stats.wake_client_cpu_s = before.1.zip(after.1).map(|(b, a)| a - b);
-        stats
+        Ok((http, url))
     }
 }

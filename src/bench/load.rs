@@ -222,10 +222,40 @@ pub async fn answers(
 pub async fn with_cpu<E>(run: impl Future<Output = Result<Stats, E>>) -> Result<Stats, E> {
     let before = crate::metrics::cpu_seconds();
     let mut stats = run.await?;
-    stats.client_cpu_s = before
-        .zip(crate::metrics::cpu_seconds())
-        .map(|(b, a)| a - b);
+    stats.client_cpu_s = spent(before, crate::metrics::cpu_seconds());
     Ok(stats)
+}
+
+/// CPU seconds of a server (its `process_cpu_seconds_total`, read from
+/// `metrics`, a `/metrics` URL) and of this process, at one moment.
+pub struct CpuNow {
+    server: Option<f64>,
+    client: Option<f64>,
+}
+
+impl CpuNow {
+    pub async fn read(http: &reqwest::Client, metrics: &str) -> CpuNow {
+        let text = async { http.get(metrics).send().await.ok()?.text().await.ok() };
+        CpuNow {
+            server: text
+                .await
+                .and_then(|t| crate::metrics::sample(&t, "process_cpu_seconds_total")),
+            client: crate::metrics::cpu_seconds(),
+        }
+    }
+}
+
+impl Stats {
+    /// These stats with the CPU server and client spent between two reads.
+    pub fn with_wake_cpu(mut self, before: CpuNow, after: CpuNow) -> Stats {
+        self.wake_server_cpu_s = spent(before.server, after.server);
+        self.wake_client_cpu_s = spent(before.client, after.client);
+        self
+    }
+}
+
+fn spent(before: Option<f64>, after: Option<f64>) -> Option<f64> {
+    before.zip(after).map(|(b, a)| a - b)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::load::{Stats, answers, closed_loop, for_each, progress, server_time};
+use super::load::{CpuNow, Stats, answers, closed_loop, for_each, progress, server_time};
 use super::{BenchArgs, Scenario};
 use crate::client::{Client, Connection, auth_headers};
 use crate::exit::CliError;
@@ -71,13 +71,6 @@ impl Target {
                 .map_err(|e| CliError::usage(format!("--cacert: {e:#}")))?;
         }
         builder.build().map_err(|e| CliError::other(e.to_string()))
-    }
-
-    /// The manager's `process_cpu_seconds_total`, when its `/metrics` says.
-    async fn cpu(&self, client: &reqwest::Client) -> Option<f64> {
-        let url = format!("{}/metrics", self.endpoint);
-        let text = client.get(&url).send().await.ok()?.text().await.ok()?;
-        crate::metrics::sample(&text, "process_cpu_seconds_total")
     }
 
     /// Waits until the manager counts `n` parked metadata polls
@@ -334,15 +327,14 @@ impl Target {
         tokio::time::sleep(hold).await;
         // Timed from sending the write, not from its answer: the manager
         // wakes its polls before it answers the writer.
-        let cpu = (self.cpu(&clients[0]).await, crate::metrics::cpu_seconds());
+        let metrics = format!("{}/metrics", self.endpoint);
+        let cpu = CpuNow::read(&clients[0], &metrics).await;
         let sent = Instant::now();
         self.client
             .write(&cluster, version, Bytes::from_static(b"v2"), None)
             .await?;
-        let mut stats = answers(polls, parked, sent).await;
-        let after = (self.cpu(&clients[0]).await, crate::metrics::cpu_seconds());
-        stats.wake_server_cpu_s = cpu.0.zip(after.0).map(|(b, a)| a - b);
-        stats.wake_client_cpu_s = cpu.1.zip(after.1).map(|(b, a)| a - b);
+        let stats = answers(polls, parked, sent).await;
+        let stats = stats.with_wake_cpu(cpu, CpuNow::read(&clients[0], &metrics).await);
         self.delete(&cluster)
             .await
             .map_err(|e| CliError::other(format!("bench cleanup on {}: {e}", self.endpoint)))?;
