@@ -25,8 +25,9 @@
 //!    writes the answer itself ([`write`]) and serves the next request on
 //!    the same stream with a fresh hyper connection.
 //!
-//! Handlers without a [`Handoff`] (TLS or not, the choice is the
-//! connection's) wait in place as before: the answer is the same.
+//! A request without a [`Handoff`] (`HEAD`, HTTP/1.0, `Connection: close`,
+//! one with a body) waits in its handler as before, over TLS or not; the
+//! answer is the same either way.
 
 use std::io;
 use std::pin::Pin;
@@ -115,7 +116,7 @@ pub fn eligible<B>(request: &Request<B>) -> bool {
     let headers = request.headers();
     let closes = headers.get_all(header::CONNECTION).iter().any(|v| {
         v.to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("close"))
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
     });
     let body = headers.contains_key(header::TRANSFER_ENCODING)
         || headers

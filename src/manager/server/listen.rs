@@ -244,8 +244,9 @@ where
         let (router, slot) = (conn.router.clone(), slot.clone());
         hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             let open = slot.open();
-            let extensions = request.extensions_mut();
-            extensions.insert(ConnectInfo::<SocketAddr>(peer));
+            request
+                .extensions_mut()
+                .insert(ConnectInfo::<SocketAddr>(peer));
             if handoff::eligible(&request) {
                 request.extensions_mut().insert(Handoff(slot.clone()));
             }
