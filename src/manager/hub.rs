@@ -8,7 +8,8 @@
 //! and publishes what changed meanwhile, then watches again from the revision
 //! it read — no version is lost.
 //!
-//! A poll uses it as *subscribe, read, then wait* (see [`Hub::wait_for_change`]):
+//! A poll uses it as *subscribe, read, then wait* ([`Hub::prepare`], then
+//! [`Parked::wait`]):
 //! subscribing before the read means anything stored after the read arrives
 //! on the channel, and comparing revisions discards anything older. The read
 //! is published on the channel too, so while a cluster has parked polls, new
@@ -82,6 +83,12 @@ pub enum Waited {
     TimedOut,
 }
 
+/// Whether version `stored` answers a poll at `version` (0: none stored;
+/// with `park_empty` that answers no poll).
+fn answers(version: u64, park_empty: bool, stored: u64) -> bool {
+    stored != version && !(park_empty && stored == 0)
+}
+
 /// What [`Hub::prepare`] found.
 pub enum Prepared {
     /// The answer, due now.
@@ -109,7 +116,7 @@ impl Parked {
         shutdown: &CancellationToken,
     ) -> Result<Waited> {
         let (version, park_empty) = (self.version, self.park_empty);
-        let differs = |stored: u64| stored != version && !(park_empty && stored == 0);
+        let differs = |stored| answers(version, park_empty, stored);
         let cluster = self.sub.cluster.clone();
         let deadline = tokio::time::sleep_until(deadline);
         tokio::pin!(deadline);
@@ -233,32 +240,13 @@ impl Hub {
         Ok((doc, rev))
     }
 
-    /// Answers once a version other than `version` is stored for `cluster`,
-    /// or when `timeout` passes or `shutdown` fires. With `park_empty`, a
-    /// cluster with nothing stored is no newer version for a caller ahead of
-    /// it (`version > 0`): the poll waits for the first write.
-    pub async fn wait_for_change(
-        self: &Arc<Self>,
-        meta: &Metadata,
-        cluster: &str,
-        version: u64,
-        timeout: Duration,
-        park_empty: bool,
-        shutdown: &CancellationToken,
-    ) -> Result<Waited> {
-        match self.prepare(meta, cluster, version, park_empty).await? {
-            Prepared::Now(waited) => Ok(waited),
-            Prepared::Park(parked) => {
-                let deadline = tokio::time::Instant::now() + timeout;
-                parked.wait(meta, deadline, shutdown).await
-            }
-        }
-    }
-
-    /// The first half of [`Hub::wait_for_change`]: the answer when one is
-    /// due now, otherwise the poll's place on its cluster's channel, to
-    /// wait on with [`Parked::wait`] (where the caller likes: the HTTP
-    /// layer hands it over with the bare socket).
+    /// The long poll's first half: the answer when one is due now (a
+    /// version other than `version` is stored), otherwise the poll's place
+    /// on its cluster's channel, to wait on with [`Parked::wait`] where the
+    /// caller likes (the HTTP layer hands it over with the bare socket).
+    /// With `park_empty`, a cluster with nothing stored is no newer version
+    /// for a caller ahead of it (`version > 0`): the poll waits for the
+    /// first write.
     pub async fn prepare(
         self: &Arc<Self>,
         meta: &Metadata,
@@ -266,7 +254,7 @@ impl Hub {
         version: u64,
         park_empty: bool,
     ) -> Result<Prepared> {
-        let differs = |stored: u64| stored != version && !(park_empty && stored == 0);
+        let differs = |stored| answers(version, park_empty, stored);
         let (mut sub, first_read) = self.subscribe(cluster);
         // A channel that already holds a snapshot has followed every change
         // since: park on it, or answer from it, without a store read — unless
