@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -252,7 +251,6 @@ pub async fn read(
     RawQuery(query): RawQuery,
     handoff: Option<Extension<Handoff>>,
 ) -> Result<Response, ApiError> {
-    let started = Instant::now();
     let wait = wait_param(
         query.as_deref(),
         app.config.default_wait,
@@ -269,26 +267,16 @@ pub async fn read(
     };
     let gauge = app.metrics.park("metadata");
     let deadline = tokio::time::Instant::now() + wait;
-    let handed_off = handoff.is_some();
     let answer = async move {
         let waited = parked.wait(&app.meta, deadline, &app.shutdown).await;
         drop(gauge);
-        let mut response = match waited {
+        match waited {
             Ok(waited) => waited_response(waited, args.version),
             Err(e) => ApiError::from(e).into_response(),
-        };
-        if handed_off {
-            // Counted and timed here: the middleware saw only the stand-in.
-            super::metrics::count(&app, ROUTE, "GET", &response, started);
-            super::add_server_timing(&mut response, started);
         }
-        response
     };
     Ok(handoff::hand_off(handoff.map(|Extension(h)| h), answer).await)
 }
-
-/// The route of [`read`], as metrics name it.
-const ROUTE: &str = "/clusters/{cluster}/versions/{version}";
 
 fn waited_response(waited: Waited, version: u64) -> Response {
     match waited {

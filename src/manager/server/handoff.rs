@@ -20,6 +20,8 @@
 //!    [`Slot`], and hyper gets a stand-in answer that says `Connection:
 //!    close`; the connection's stream swallows it ([`Swallow`]), so hyper
 //!    finishes and hands back the bare stream and any bytes it read ahead.
+//!    Middleware that finishes answers (metrics, `Server-Timing`) does so
+//!    through [`then`], which holds its work for the real answer.
 //! 3. The connection task drops hyper's state and waits on the future with
 //!    only the stream, watching it for the client going away. Then it
 //!    writes the answer itself ([`write`]) and serves the next request on
@@ -106,9 +108,38 @@ impl Slot {
 #[derive(Clone)]
 pub struct Handoff(pub Arc<Slot>);
 
-/// Marks the stand-in answer, so that metrics do not count it.
+/// Marks the stand-in answer (see [`then`]).
 #[derive(Clone, Copy)]
-pub struct HandedOff;
+struct HandedOff;
+
+/// The request's [`Handoff`], for a middleware to give to [`then`].
+pub fn of<B>(request: &Request<B>) -> Option<Handoff> {
+    request.extensions().get::<Handoff>().cloned()
+}
+
+/// Applies a middleware's `finish` (count it, time it) to `response`: at
+/// once, or, when `response` is the stand-in of a handed-off poll, to the
+/// real answer when it comes. `handoff` is the request's ([`of`]).
+pub fn then(
+    handoff: Option<Handoff>,
+    mut response: Response,
+    finish: impl FnOnce(&mut Response) + Send + 'static,
+) -> Response {
+    match handoff {
+        Some(Handoff(slot)) if response.extensions().get::<HandedOff>().is_some() => {
+            let mut pending = slot.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(answer) = pending.take() {
+                *pending = Some(Box::pin(async move {
+                    let mut answer = answer.await;
+                    finish(&mut answer);
+                    answer
+                }));
+            }
+        }
+        _ => finish(&mut response),
+    }
+    response
+}
 
 /// Whether `request` may be handed off: its answer is all the connection
 /// owes, and the connection stays open after it.

@@ -20,21 +20,15 @@ pub async fn track(State(app): State<Arc<App>>, request: Request, next: Next) ->
         .map_or("unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().as_str().to_string();
     let started = Instant::now();
+    let handoff = super::handoff::of(&request);
     let response = next.run(request).await;
-    if response
-        .extensions()
-        .get::<super::handoff::HandedOff>()
-        .is_some()
-    {
-        // A stand-in: the handed-off poll counts itself when answered.
-        return response;
-    }
-    count(&app, &route, &method, &response, started);
-    response
+    super::handoff::then(handoff, response, move |response| {
+        count(&app, &route, &method, response, started)
+    })
 }
 
 /// Counts and times an answered request (`started`: when it came in).
-pub fn count(app: &App, route: &str, method: &str, response: &Response, started: Instant) {
+fn count(app: &App, route: &str, method: &str, response: &Response, started: Instant) {
     let m = &app.metrics;
     m.http_requests
         .with_label_values(&[route, method, response.status().as_str()])

@@ -169,17 +169,14 @@ pub fn router(app: Arc<App>) -> Router {
 /// developer tools and `cflux bench nodes-list` read it.
 async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
-    add_server_timing(&mut response, started);
-    response
-}
-
-/// Sets `Server-Timing: app;dur=MS`, the time since `started`.
-fn add_server_timing(response: &mut Response, started: std::time::Instant) {
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
-        response.headers_mut().insert("server-timing", v);
-    }
+    let handoff = handoff::of(&request);
+    let response = next.run(request).await;
+    handoff::then(handoff, response, move |response| {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+            response.headers_mut().insert("server-timing", v);
+        }
+    })
 }
 
 /// Opens the store the configuration names.
