@@ -5,6 +5,8 @@
 //! /cflux/v1/probe                           never written: /readyz reads it
 //! /cflux/v1/managers/<id>                   manager record (JSON), leased
 //! /cflux/v1/nodes/<cluster>/<id>            InfluxDB node record (JSON naming its lease), not leased
+//! /cflux/v1/nodes-fence                     never read: put before a node list is answered from
+//!                                           memory (see `nodes::cache`)
 //! /cflux/v1/nodes/<cluster>/<id>/alive      legacy: an empty key on the lease, written by
 //!                                           older managers; skipped, gone with its lease
 //! /cflux/v1/clusters/<cluster>              metadata head (JSON: version, size, …)
@@ -55,6 +57,18 @@ pub fn manager(id: u64) -> Vec<u8> {
 /// Every node of every cluster.
 pub fn all_nodes() -> Vec<u8> {
     format!("{ROOT}nodes/").into_bytes()
+}
+
+/// Put (empty) by a manager about to answer a node list from its copy:
+/// once its watch brings the put back, the copy has every change made
+/// before it. Outside [`all_nodes`], so no list or sweep meets it.
+pub fn nodes_fence() -> Vec<u8> {
+    format!("{ROOT}nodes-fence").into_bytes()
+}
+
+/// What a manager's node list copy watches: every record and the fence.
+pub fn nodes_watched() -> Vec<u8> {
+    format!("{ROOT}nodes").into_bytes()
 }
 
 pub fn cluster_nodes(cluster: &str) -> Vec<u8> {

@@ -77,7 +77,8 @@ fn entry_of(kv: &KeyValue) -> Result<Option<Entry>> {
             .map_err(|_| Error::Internal(format!("corrupt id counter {text:?}")))?;
         return Ok(Some(Entry::NextId(n)));
     }
-    if key.starts_with(&keys::managers()) || *key == keys::probe() {
+    // Who runs, and a fence that only ever says "now": not state to keep.
+    if key.starts_with(&keys::managers()) || *key == keys::probe() || *key == keys::nodes_fence() {
         return Ok(None);
     }
     if let Some(found) = keys::parse_node_key(key) {

@@ -17,6 +17,7 @@ mod generated;
 mod hostile;
 mod linearizable;
 mod metrics;
+mod node_lists;
 mod openapi;
 mod original_client;
 mod promises;

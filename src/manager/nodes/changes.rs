@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::Read;
 use crate::manager::error::Result;
 use crate::wire::Node;
 
@@ -63,20 +64,23 @@ pub fn index_of(lists: &[&[Node]]) -> u64 {
 
 /// `fetch`'s answer and its index (by `digest`), once the index differs
 /// from `index`, or `wait` has passed, or `shutdown` fired (then the answer
-/// as it stands).
+/// as it stands). The first fetch is a consistent read, the rechecks only
+/// as fresh as the node list copy (see [`Read`]).
 pub async fn when_changed<T, Fut>(
     index: u64,
     wait: Duration,
     shutdown: &CancellationToken,
-    mut fetch: impl FnMut() -> Fut,
+    mut fetch: impl FnMut(Read) -> Fut,
     digest: impl Fn(&T) -> u64,
 ) -> Result<(T, u64)>
 where
     Fut: Future<Output = Result<T>>,
 {
     let deadline = Instant::now() + wait;
+    let mut read = Read::Consistent;
     loop {
-        let answer = fetch().await?;
+        let answer = fetch(read).await?;
+        read = Read::Recheck;
         let now = digest(&answer);
         if now != index || Instant::now() >= deadline {
             return Ok((answer, now));

@@ -11,13 +11,17 @@
 //!
 //! Heartbeats are mostly answered from memory ([`heartbeats`]): a lease is
 //! renewed at most once a second per node, and last-seen times are written
-//! in batches once a second by [`Registry::run_flusher`].
+//! in batches once a second by [`Registry::run_flusher`]. Lists are answered
+//! from a watch-fed copy of the records ([`cache`]), as consistent as a
+//! read of the store; the store is read when the copy cannot answer.
 
+mod cache;
 mod changes;
 mod heartbeats;
 mod journal;
 mod leases;
 mod record;
+mod rounds;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -25,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use self::cache::NodeCache;
 pub use self::changes::{RECHECK, index, index_of, when_changed};
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
@@ -63,12 +68,26 @@ pub struct Registry {
     /// registered through other managers count within a sweep).
     cap: u64,
     counts: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    cache: Arc<NodeCache>,
+    /// Lists answered, by source: `memory` or `store`.
+    lists: prometheus::IntCounterVec,
+}
+
+/// How fresh a list must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Every change acknowledged before the call, through any manager.
+    Consistent,
+    /// As the copy stands, with liveness sampled after the call: what a
+    /// blocking list's rechecks need once its first answer was consistent.
+    Recheck,
 }
 
 impl Registry {
     pub fn new(store: SharedStore, ttl: Duration, forget_after: Duration) -> Registry {
         Registry {
             leases: LeasePool::new(store.clone(), ttl),
+            cache: Arc::new(NodeCache::new(store.clone())),
             store,
             forget_after,
             ids: Ids::default(),
@@ -76,7 +95,26 @@ impl Registry {
             journal: Journal::default(),
             cap: 0,
             counts: Default::default(),
+            lists: prometheus::IntCounterVec::new(
+                prometheus::Opts::new(
+                    "cflux_node_lists_total",
+                    "Node lists answered, by source: memory (the watch-fed copy) or store \
+                     (read because the copy could not answer)",
+                ),
+                &["source"],
+            )
+            .expect("valid metric"),
         }
+    }
+
+    /// The counter of lists by source, for the metrics registry.
+    pub fn list_counter(&self) -> prometheus::IntCounterVec {
+        self.lists.clone()
+    }
+
+    /// Keeps the list copy until `shutdown`.
+    pub async fn run_cache(self: Arc<Self>, shutdown: CancellationToken) {
+        self.cache.clone().run(shutdown).await
     }
 
     /// Caps each cluster at `nodes` (0: no cap).
@@ -365,19 +403,47 @@ impl Registry {
     }
 
     /// The nodes of one cluster, by id.
-    pub async fn list(&self, cluster: &str) -> Result<Vec<Node>> {
-        self.assemble(&keys::cluster_nodes(cluster)).await
+    pub async fn list(&self, cluster: &str, read: Read) -> Result<Vec<Node>> {
+        self.gather(&keys::cluster_nodes(cluster), read).await
     }
 
     /// Every node of every cluster, by id.
-    pub async fn list_all(&self) -> Result<Vec<Node>> {
-        let mut nodes = self.assemble(&keys::all_nodes()).await?;
+    pub async fn list_all(&self, read: Read) -> Result<Vec<Node>> {
+        let mut nodes = self.gather(&keys::all_nodes(), read).await?;
         nodes.sort_by_key(|n| n.id);
         Ok(nodes)
     }
 
-    /// The views of the nodes under a prefix, leaving out those past
-    /// forgetting.
+    /// The views of the nodes under a prefix, from the copy when it can
+    /// answer, else from the store.
+    async fn gather(&self, prefix: &[u8], read: Read) -> Result<Vec<Node>> {
+        let ready = match read {
+            Read::Consistent => self.cache.consistent().await,
+            Read::Recheck => self.cache.resample().await,
+        };
+        if let Err(e) = &ready {
+            tracing::debug!("listing nodes from the store: {e}");
+        } else if let Some(nodes) = self.copied(prefix) {
+            self.lists.with_label_values(&["memory"]).inc();
+            return nodes;
+        }
+        self.lists.with_label_values(&["store"]).inc();
+        self.assemble(prefix).await
+    }
+
+    fn copied(&self, prefix: &[u8]) -> Option<Result<Vec<Node>>> {
+        let now = now_ms();
+        let mut nodes = Vec::new();
+        let read = self.cache.read(prefix, |r, alive| {
+            if alive || !self.forgotten(r, now) {
+                nodes.push(r.view(alive));
+            }
+        })?;
+        Some(read.map(|()| nodes))
+    }
+
+    /// The views of the nodes under a prefix read from the store, leaving
+    /// out those past forgetting.
     async fn assemble(&self, prefix: &[u8]) -> Result<Vec<Node>> {
         let ((kvs, _), live) = tokio::try_join!(self.store.range(prefix), self.store.leases())?;
         let now = now_ms();

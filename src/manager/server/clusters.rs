@@ -24,6 +24,7 @@ use super::extract::{
 use super::handoff::{self, Handoff};
 use crate::manager::hub::{Prepared, Waited};
 use crate::manager::meta::{Version, WriteOutcome};
+use crate::manager::nodes::Read;
 use crate::wire::ErrorBody;
 use crate::wire::{Cluster, OCTET_STREAM, VERSION, VersionSummary};
 
@@ -332,7 +333,7 @@ pub async fn delete(
     if !force {
         let alive = app
             .registry
-            .list(&args.cluster)
+            .list(&args.cluster, Read::Consistent)
             .await?
             .iter()
             .filter(|n| n.alive)
@@ -431,7 +432,8 @@ pub async fn history_version(
         (status = 503, description = "The store is unreachable", body = ErrorBody),
     ))]
 pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<Cluster>>, ApiError> {
-    let (heads, nodes) = tokio::try_join!(app.meta.heads(), app.registry.list_all())?;
+    let (heads, nodes) =
+        tokio::try_join!(app.meta.heads(), app.registry.list_all(Read::Consistent))?;
     let mut clusters: BTreeMap<String, Cluster> = BTreeMap::new();
     let view = |cluster: &str| Cluster {
         cluster: cluster.to_string(),

@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::App;
+use crate::manager::nodes::Read;
 
 /// Counts and times a request under its route template.
 pub async fn track(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
@@ -43,7 +44,7 @@ fn count(app: &App, route: &str, method: &str, response: &Response, started: Ins
     responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain")))]
 pub async fn serve(State(app): State<Arc<App>>) -> Response {
     let m = &app.metrics;
-    let read = tokio::try_join!(app.meta.heads(), app.registry.list_all());
+    let read = tokio::try_join!(app.meta.heads(), app.registry.list_all(Read::Recheck));
     m.store_up.set(i64::from(read.is_ok()));
     if let Ok((heads, mut nodes)) = read {
         let versions = heads.iter().map(|(c, v)| (c.clone(), v.version)).collect();

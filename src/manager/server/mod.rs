@@ -80,11 +80,11 @@ impl App {
         let metrics = Metrics::new();
         let store = MeteredStore::wrap(store, metrics.clone());
         let drift = Drift::new(config.drift_after);
+        let registry = Registry::new(store.clone(), config.node_ttl, config.forget_after)
+            .with_cluster_cap(config.max_cluster_nodes);
+        crate::metrics::register(&metrics.registry, registry.list_counter());
         Arc::new(App {
-            registry: Arc::new(
-                Registry::new(store.clone(), config.node_ttl, config.forget_after)
-                    .with_cluster_cap(config.max_cluster_nodes),
-            ),
+            registry: Arc::new(registry),
             meta: Metadata::new(
                 store.clone(),
                 config.history,
@@ -220,6 +220,7 @@ pub async fn serve(
     }
     tasks.spawn(app.registry.clone().run_forgetter(cancel.clone()));
     tasks.spawn(app.registry.clone().run_flusher(cancel.clone()));
+    tasks.spawn(app.registry.clone().run_cache(cancel.clone()));
     tasks.spawn(crate::manager::peers::run_membership(
         store.clone(),
         identity.clone(),

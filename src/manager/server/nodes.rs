@@ -16,7 +16,7 @@ use super::App;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{ClusterPath, IdPath, PathArgs, body, index_param, wait_param};
-use crate::manager::nodes::{NodeSpec, check_text, index, index_of, when_changed};
+use crate::manager::nodes::{NodeSpec, Read, check_text, index, index_of, when_changed};
 use crate::wire::{ErrorBody, Heartbeat, NODES_INDEX};
 use crate::wire::{Node, NodeList, Registration};
 
@@ -201,13 +201,14 @@ pub async fn list_cluster(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let cluster = args.cluster.as_str();
-    let fetch = || async {
+    let app = &app;
+    let fetch = |read| async move {
         let (mut nodes, versions) =
-            tokio::try_join!(app.registry.list(cluster), app.meta.versions())?;
+            tokio::try_join!(app.registry.list(cluster, read), app.meta.versions())?;
         app.drift.mark(&mut nodes, &versions);
         Ok(nodes)
     };
-    let (nodes, now) = listed(&app, query.as_deref(), fetch, |n| index(n)).await?;
+    let (nodes, now) = listed(app, query.as_deref(), fetch, |n| index(n)).await?;
     Ok(indexed(node_list(&nodes, nodes.len()), now))
 }
 
@@ -215,7 +216,7 @@ pub async fn list_cluster(
 async fn listed<T, Fut>(
     app: &App,
     query: Option<&str>,
-    mut fetch: impl FnMut() -> Fut,
+    mut fetch: impl FnMut(Read) -> Fut,
     digest: impl Fn(&T) -> u64,
 ) -> Result<(T, u64), ApiError>
 where
@@ -224,7 +225,7 @@ where
     let after = index_param(query)?;
     let wait = wait_param(query, app.config.default_wait, app.config.max_wait)?;
     if after == 0 {
-        let answer = fetch().await?;
+        let answer = fetch(Read::Consistent).await?;
         let now = digest(&answer);
         return Ok((answer, now));
     }
@@ -251,17 +252,18 @@ pub async fn list_all(
     State(app): State<Arc<App>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let fetch = || async {
+    let app = &app;
+    let fetch = |read| async move {
         let (cflux, mut influx, versions) = tokio::try_join!(
             app.managers.list(),
-            app.registry.list_all(),
+            app.registry.list_all(read),
             app.meta.versions()
         )?;
         app.drift.mark(&mut influx, &versions);
         Ok(NodeList { cflux, influx })
     };
     let digest = |l: &NodeList| index_of(&[&l.cflux, &l.influx]);
-    let (list, now) = listed(&app, query.as_deref(), fetch, digest).await?;
+    let (list, now) = listed(app, query.as_deref(), fetch, digest).await?;
     let n = list.cflux.len() + list.influx.len();
     Ok(indexed(node_list(&list, n), now))
 }
