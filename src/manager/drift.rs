@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::wire::Node;
+use crate::manager::nodes::Listed;
 
 pub struct Drift {
     after: Duration,
@@ -28,23 +28,28 @@ impl Drift {
 
     /// Sets `drifting` on each of `nodes`, given each cluster's current
     /// metadata version in `versions`.
-    pub fn mark(&self, nodes: &mut [Node], versions: &HashMap<String, u64>) {
+    pub fn mark(&self, nodes: &mut [Listed], versions: &HashMap<String, u64>) {
         let now = Instant::now();
         let mut behind = self.behind.lock().unwrap_or_else(|p| p.into_inner());
-        for node in nodes {
-            let cluster = node.cluster.clone().unwrap_or_default();
-            let current = versions.get(&cluster).copied().unwrap_or(0);
-            let key = (cluster, node.id);
-            node.drifting = match node.applied_version {
+        for listed in nodes {
+            let node = listed.node();
+            let cluster = node.cluster.as_deref().unwrap_or_default();
+            let current = versions.get(cluster).copied().unwrap_or(0);
+            let drifting = match node.applied_version {
                 Some(applied) if applied < current => {
+                    let key = (cluster.to_string(), node.id);
                     let since = *behind.entry(key).or_insert(now);
                     now.duration_since(since) >= self.after
                 }
+                // Most nodes are not behind: no key to build unless one is
+                // kept for this node.
+                _ if behind.is_empty() => false,
                 _ => {
-                    behind.remove(&key);
+                    behind.remove(&(cluster.to_string(), node.id));
                     false
                 }
             };
+            listed.set_drifting(drifting);
         }
     }
 }
@@ -52,9 +57,10 @@ impl Drift {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::Node;
 
-    fn node(id: u64, applied: Option<u64>) -> Node {
-        Node {
+    fn node(id: u64, applied: Option<u64>) -> Listed {
+        Listed::of(Node {
             id,
             cluster: Some("c".into()),
             hostname: "h".into(),
@@ -69,7 +75,7 @@ mod tests {
             url: None,
             applied_version: applied,
             drifting: false,
-        }
+        })
     }
 
     #[test]
@@ -79,14 +85,18 @@ mod tests {
         let mut nodes = vec![node(1, Some(4)), node(2, Some(5)), node(3, None)];
         at_once.mark(&mut nodes, &versions);
         assert_eq!(
-            nodes.iter().map(|n| n.drifting).collect::<Vec<_>>(),
+            nodes.iter().map(|n| n.drifting()).collect::<Vec<_>>(),
             [true, false, false]
         );
         let later = Drift::new(Duration::from_secs(3600));
         later.mark(&mut nodes, &versions);
-        assert!(!nodes[0].drifting, "not behind for an hour yet");
-        nodes[0].applied_version = Some(5);
+        assert!(!nodes[0].drifting(), "not behind for an hour yet");
+        nodes[0] = node(1, Some(5));
         at_once.mark(&mut nodes, &versions);
-        assert!(!nodes[0].drifting, "caught up");
+        assert!(!nodes[0].drifting(), "caught up");
+        // Caught up, it was forgotten: behind again, the clock starts over.
+        nodes[0] = node(1, Some(4));
+        later.mark(&mut nodes, &versions);
+        assert!(!nodes[0].drifting());
     }
 }

@@ -41,25 +41,64 @@ impl Hasher for Fnv {
     }
 }
 
-/// The index of a node list: never 0 (which asks for an answer at once)
-/// and at most `i64::MAX`.
-pub fn index(nodes: &[Node]) -> u64 {
-    index_of(&[nodes])
+/// The digest of what a node is, apart from `alive` and `drifting` (which
+/// change without a write, so a list gives them beside it): what
+/// [`super::Listed`] renders once per record version.
+pub fn node_digest(n: &Node) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    (n.id, &n.hostname, &n.ip, &n.bind_address, n.ttl).hash(&mut h);
+    (&n.version, &n.url, n.applied_version).hash(&mut h);
+    h.finish()
 }
 
-/// The index of several lists answered together (`GET /nodes`: managers
-/// and nodes), within the same bounds as [`index`].
-pub fn index_of(lists: &[&[Node]]) -> u64 {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    for nodes in lists {
-        nodes.len().hash(&mut h);
-        for n in *nodes {
-            (n.id, &n.hostname, &n.ip, &n.bind_address, n.alive, n.ttl).hash(&mut h);
-            (&n.version, &n.url, n.applied_version, n.drifting).hash(&mut h);
-        }
+/// What a list's index covers of one entry.
+pub trait Indexed {
+    fn digest(&self) -> u64;
+    fn alive(&self) -> bool;
+    fn drifting(&self) -> bool;
+}
+
+impl Indexed for Node {
+    fn digest(&self) -> u64 {
+        node_digest(self)
     }
-    // 63 bits: an index is a JSON-safe, non-negative i64 like a version.
-    (h.finish() >> 1).max(1)
+    fn alive(&self) -> bool {
+        self.alive
+    }
+    fn drifting(&self) -> bool {
+        self.drifting
+    }
+}
+
+/// The index of one or more lists answered together (`GET /nodes`:
+/// managers, then nodes): never 0 (which asks for an answer at once) and
+/// at most `i64::MAX`.
+pub struct Index(Fnv);
+
+impl Default for Index {
+    fn default() -> Index {
+        Index(Fnv(0xcbf2_9ce4_8422_2325))
+    }
+}
+
+impl Index {
+    pub fn list<T: Indexed>(mut self, nodes: &[T]) -> Index {
+        nodes.len().hash(&mut self.0);
+        for n in nodes {
+            (n.digest(), n.alive(), n.drifting()).hash(&mut self.0);
+        }
+        self
+    }
+
+    pub fn finish(self) -> u64 {
+        // 63 bits: an index is a JSON-safe, non-negative i64 like a version.
+        (self.0.finish() >> 1).max(1)
+    }
+}
+
+/// The index of one list.
+pub fn index<T: Indexed>(nodes: &[T]) -> u64 {
+    Index::default().list(nodes).finish()
 }
 
 /// `fetch`'s answer and its index (by `digest`), once the index differs
@@ -129,7 +168,7 @@ mod tests {
         applied[0].applied_version = Some(3);
         assert_ne!(index(&a), index(&applied));
         assert_ne!(index(&a), index(&a[..1]));
-        assert_ne!(index(&[]), 0);
+        assert_ne!(index::<Node>(&[]), 0);
     }
 
     #[test]
@@ -137,20 +176,23 @@ mod tests {
         let a = [node(1, true)];
         let b = [node(2, true)];
         let mut seen = std::collections::BTreeSet::new();
-        for lists in [
+        for [x, y] in [
             [&a[..], &b[..]],
             [&b[..], &a[..]],
             [&[], &a[..]],
             [&a[..], &[]],
         ] {
-            let i = index_of(&lists);
+            let i = Index::default().list(x).list(y).finish();
             assert!((1..=i64::MAX as u64).contains(&i), "{i}");
             seen.insert(i);
         }
         assert_eq!(seen.len(), 4, "every arrangement has its own index");
         // Many lists, every index a valid `?index=`.
         for id in 0..2000 {
-            let i = index_of(&[&[node(id, true)], &[node(id + 1, id % 2 == 0)]]);
+            let i = Index::default()
+                .list(&[node(id, true)])
+                .list(&[node(id + 1, id % 2 == 0)])
+                .finish();
             assert!((1..=i64::MAX as u64).contains(&i), "{i}");
         }
     }

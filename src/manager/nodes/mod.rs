@@ -20,6 +20,7 @@ mod changes;
 mod heartbeats;
 mod journal;
 mod leases;
+mod listing;
 mod record;
 mod rounds;
 
@@ -30,10 +31,12 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use self::cache::NodeCache;
-pub use self::changes::{RECHECK, index, index_of, when_changed};
+pub use self::cache::SAMPLE_EVERY;
+pub use self::changes::{Index, RECHECK, index, when_changed};
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
 use self::leases::{LeasePool, held_ttl};
+pub use self::listing::Listed;
 use self::record::Record;
 pub use self::record::{NodeSpec, check_text, record_json, restored};
 use crate::manager::error::{Error, Result, now_ms};
@@ -403,23 +406,23 @@ impl Registry {
     }
 
     /// The nodes of one cluster, by id.
-    pub async fn list(&self, cluster: &str, read: Read) -> Result<Vec<Node>> {
+    pub async fn list(&self, cluster: &str, read: Read) -> Result<Vec<Listed>> {
         self.gather(&keys::cluster_nodes(cluster), read).await
     }
 
     /// Every node of every cluster, by id.
-    pub async fn list_all(&self, read: Read) -> Result<Vec<Node>> {
+    pub async fn list_all(&self, read: Read) -> Result<Vec<Listed>> {
         let mut nodes = self.gather(&keys::all_nodes(), read).await?;
-        nodes.sort_by_key(|n| n.id);
+        nodes.sort_by_key(|n| n.node().id);
         Ok(nodes)
     }
 
-    /// The views of the nodes under a prefix, from the copy when it can
-    /// answer, else from the store.
-    async fn gather(&self, prefix: &[u8], read: Read) -> Result<Vec<Node>> {
+    /// The nodes under a prefix, from the copy when it can answer, else
+    /// from the store.
+    async fn gather(&self, prefix: &[u8], read: Read) -> Result<Vec<Listed>> {
         let ready = match read {
             Read::Consistent => self.cache.consistent().await,
-            Read::Recheck => self.cache.resample().await,
+            Read::Recheck => self.cache.recent_sample().await,
         };
         if let Err(e) = &ready {
             tracing::debug!("listing nodes from the store: {e}");
@@ -431,26 +434,26 @@ impl Registry {
         self.assemble(prefix).await
     }
 
-    fn copied(&self, prefix: &[u8]) -> Option<Result<Vec<Node>>> {
+    fn copied(&self, prefix: &[u8]) -> Option<Result<Vec<Listed>>> {
         let now = now_ms();
         let mut nodes = Vec::new();
-        let read = self.cache.read(prefix, |r, alive| {
-            if alive || !self.forgotten(r, now) {
-                nodes.push(r.view(alive));
+        let read = self.cache.read(prefix, |r, listed| {
+            if listed.alive() || !self.forgotten(r, now) {
+                nodes.push(listed);
             }
         })?;
         Some(read.map(|()| nodes))
     }
 
-    /// The views of the nodes under a prefix read from the store, leaving
-    /// out those past forgetting.
-    async fn assemble(&self, prefix: &[u8]) -> Result<Vec<Node>> {
+    /// The nodes under a prefix read from the store, leaving out those
+    /// past forgetting.
+    async fn assemble(&self, prefix: &[u8]) -> Result<Vec<Listed>> {
         let ((kvs, _), live) = tokio::try_join!(self.store.range(prefix), self.store.leases())?;
         let now = now_ms();
         Ok(records(&kvs, &live)?
             .into_iter()
             .filter(|(_, r, alive)| *alive || !self.forgotten(r, now))
-            .map(|(_, r, alive)| r.into_view(alive))
+            .map(|(_, r, alive)| Listed::of(r.into_view(alive)))
             .collect())
     }
 

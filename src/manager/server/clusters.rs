@@ -336,7 +336,7 @@ pub async fn delete(
             .list(&args.cluster, Read::Consistent)
             .await?
             .iter()
-            .filter(|n| n.alive)
+            .filter(|n| n.alive())
             .count();
         if alive > 0 {
             return Err(ApiError::new(
@@ -451,13 +451,13 @@ pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<Cluster>>, Api
         c.size = info.size;
         c.written_at = Some(info.written_at);
     }
-    for node in nodes {
-        let cluster = node.cluster.unwrap_or_default();
+    for listed in nodes {
+        let cluster = listed.node().cluster.clone().unwrap_or_default();
         let c = clusters
             .entry(cluster.clone())
             .or_insert_with(|| view(&cluster));
         c.nodes += 1;
-        c.alive += u64::from(node.alive);
+        c.alive += u64::from(listed.alive());
     }
     Ok(Json(clusters.into_values().collect()))
 }

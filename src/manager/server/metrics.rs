@@ -58,13 +58,14 @@ pub async fn serve(State(app): State<Arc<App>>) -> Response {
         m.nodes.reset();
         m.drifting.reset();
         m.applied.reset();
-        for node in nodes {
-            let state = if node.alive { "alive" } else { "dead" };
-            let cluster = node.cluster.unwrap_or_default();
+        for listed in nodes {
+            let node = listed.node();
+            let state = if listed.alive() { "alive" } else { "dead" };
+            let cluster = node.cluster.clone().unwrap_or_default();
             m.nodes.with_label_values(&[cluster.as_str(), state]).inc();
             // Every cluster with nodes has the series, so "> 0" alerts work.
             let drifting = m.drifting.with_label_values(&[cluster.as_str()]);
-            if node.drifting {
+            if listed.drifting() {
                 drifting.inc();
             }
             if let Some(v) = node.applied_version {

@@ -16,7 +16,7 @@ use super::App;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{ClusterPath, IdPath, PathArgs, body, index_param, wait_param};
-use crate::manager::nodes::{NodeSpec, Read, check_text, index, index_of, when_changed};
+use crate::manager::nodes::{Index, Listed, NodeSpec, Read, check_text, index, when_changed};
 use crate::wire::{ErrorBody, Heartbeat, NODES_INDEX};
 use crate::wire::{Node, NodeList, Registration};
 
@@ -240,6 +240,13 @@ fn indexed(mut response: Response, index: u64) -> Response {
     response
 }
 
+/// `GET /nodes`'s answer: [`NodeList`]'s shape, with nodes as rendered.
+#[derive(Serialize)]
+struct Everyone {
+    cflux: Vec<Node>,
+    influx: Vec<Listed>,
+}
+
 /// Every manager and every InfluxDB node; with `?index=`, once they change.
 #[utoipa::path(get, path = "/nodes", tag = "nodes", params(ListQuery),
     responses(
@@ -260,9 +267,9 @@ pub async fn list_all(
             app.meta.versions()
         )?;
         app.drift.mark(&mut influx, &versions);
-        Ok(NodeList { cflux, influx })
+        Ok(Everyone { cflux, influx })
     };
-    let digest = |l: &NodeList| index_of(&[&l.cflux, &l.influx]);
+    let digest = |l: &Everyone| Index::default().list(&l.cflux).list(&l.influx).finish();
     let (list, now) = listed(app, query.as_deref(), fetch, digest).await?;
     let n = list.cflux.len() + list.influx.len();
     Ok(indexed(node_list(&list, n), now))
