@@ -7,7 +7,7 @@
 //! applied version (the original client, older agents) are never flagged.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::manager::nodes::Listed;
@@ -31,13 +31,21 @@ impl Drift {
     pub fn mark(&self, nodes: &mut [Listed], versions: &HashMap<String, u64>) {
         let now = Instant::now();
         let mut behind = self.behind.lock().unwrap_or_else(|p| p.into_inner());
-        for listed in nodes {
-            let node = listed.node();
-            let cluster = node.cluster.as_deref().unwrap_or_default();
-            let current = versions.get(cluster).copied().unwrap_or(0);
-            let drifting = match node.applied_version {
+        // Lists come cluster by cluster: look each cluster's version up once.
+        let mut version_of: Option<(Arc<str>, u64)> = None;
+        for listed in nodes.iter_mut() {
+            let cluster = listed.cluster();
+            let current = match &version_of {
+                Some((name, v)) if **name == **cluster => *v,
+                _ => {
+                    let v = versions.get(&**cluster).copied().unwrap_or(0);
+                    version_of = Some((cluster.clone(), v));
+                    v
+                }
+            };
+            let drifting = match listed.applied_version() {
                 Some(applied) if applied < current => {
-                    let key = (cluster.to_string(), node.id);
+                    let key = (cluster.to_string(), listed.id());
                     let since = *behind.entry(key).or_insert(now);
                     now.duration_since(since) >= self.after
                 }
@@ -45,7 +53,7 @@ impl Drift {
                 // kept for this node.
                 _ if behind.is_empty() => false,
                 _ => {
-                    behind.remove(&(cluster.to_string(), node.id));
+                    behind.remove(&(cluster.to_string(), listed.id()));
                     false
                 }
             };

@@ -409,12 +409,12 @@ async fn lapsed_nodes_stay_listed_then_revive(t: TestStore) {
     };
     assert!(alive(&m).await);
     // README: `alive: false` no earlier than the TTL after the last word
-    // from the node, and no later than TTL + 1¼ s (a lease lasts up to a
-    // second longer than the TTL, and managers sample live leases every
-    // quarter second); the margin (0.5 s) is for etcd's own expiry check
-    // (every 500 ms) and a loaded machine.
+    // from the node, and no later than TTL + 1½ s (a lease lasts up to a
+    // second longer than the TTL, and a list may use a sample of the live
+    // leases up to half a second old); the margin (0.5 s) is for etcd's own
+    // expiry check (every 500 ms) and a loaded machine.
     let margin = Duration::from_millis(500);
-    let latest = ttl + Duration::from_secs(1) + cflux::manager::nodes::SAMPLE_EVERY + margin;
+    let latest = ttl + Duration::from_secs(1) + cflux::manager::nodes::SAMPLE_STALE + margin;
     while alive(&m).await {
         assert!(
             answered.elapsed() <= latest,

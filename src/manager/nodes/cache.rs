@@ -16,12 +16,13 @@
 //! copy samples the store's live leases (etcd's `LeaseLeases`, 7–30 ms for
 //! 10,000 leases on a loaded etcd — more than the rest of a list) every
 //! [`SAMPLE_EVERY`] while anyone lists, and a list uses a sample asked for
-//! at most that long ago (waiting for a new one after a quiet spell). A
+//! at most [`SAMPLE_STALE`] ago (waiting for a new one after a quiet spell
+//! or while the store is slow). A
 //! record the watch delivered after its sample was asked for may name a
 //! lease newer than the sample, and counts as alive; any other is alive if
-//! its lease is in the sample. So a list shows a lapse at most
-//! [`SAMPLE_EVERY`] (plus one read of the leases) after the store has it,
-//! and every write exactly.
+//! its lease is in the sample. So a list shows a lapse about
+//! [`SAMPLE_EVERY`] (at most [`SAMPLE_STALE`]) after the store has it, and
+//! every write exactly.
 //!
 //! Fences and samples are [`Rounds`]: every list that arrives while one is
 //! out shares the next, so a burst of lists costs two fences. When the copy
@@ -29,9 +30,9 @@
 //! within [`FENCE_WAIT`] — the caller reads the store instead.
 //!
 //! Each record is rendered for lists when the watch delivers it
-//! ([`Shown`]), so a list copies bytes instead of building views.
+//! ([`Listed::rendered`]), so a list copies bytes instead of building views.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -40,25 +41,32 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::listing::{Listed, Shown};
+use super::listing::Listed;
 use super::record::Record;
 use super::rounds::{Rounds, Turn};
 use crate::backoff::Backoff;
 use crate::manager::error::{Error, Result};
 use crate::manager::keys;
-use crate::store::{Event, EventKind, LeaseId, Revision, SharedStore, StoreError};
+use crate::store::{
+    Event, EventKind, KeyValue, LeaseId, Revision, SharedStore, StoreError, prefix_end,
+};
 
 /// How long a fence may take to come back through the watch.
 pub const FENCE_WAIT: Duration = Duration::from_secs(2);
-/// How often live leases are sampled while anyone lists, and how old a
-/// sample a list takes.
+/// How often live leases are sampled while anyone lists.
 pub const SAMPLE_EVERY: Duration = Duration::from_millis(250);
+/// How long ago a sample a list takes may have been asked for: two periods,
+/// so that a list never waits for a read of the leases the sampler is
+/// about to make anyway.
+pub const SAMPLE_STALE: Duration = Duration::from_millis(500);
 /// How long after the last list the sampling goes on.
 const SAMPLE_WHILE: Duration = Duration::from_secs(10);
 
 /// The copy, its watch's progress, and the rounds that make it answerable.
 pub(super) struct NodeCache {
     store: SharedStore,
+    /// The registry's `forget_after`, in ms.
+    forget_after: u64,
     state: RwLock<State>,
     /// The revision the copy has applied, sent on every change (records,
     /// samples, readiness).
@@ -81,11 +89,17 @@ struct State {
     /// Bumped as each lease sample is asked for.
     epoch: u64,
     sample: Option<Sample>,
+    names: Names,
 }
 
+/// What a list needs of a record: small, so that walking 10,000 of them
+/// stays in the processor's caches.
 struct Entry {
-    /// A record and its rendering, or why its value could not be read.
-    record: std::result::Result<(Record, Arc<Shown>), String>,
+    /// The record rendered, or why its value could not be read.
+    shown: std::result::Result<Listed, Arc<str>>,
+    lease: LeaseId,
+    /// When the node is forgotten if not alive, in ms since the epoch.
+    forgotten_at: u64,
     /// The epoch when the watch delivered it.
     epoch: u64,
 }
@@ -104,9 +118,10 @@ enum Kind {
 }
 
 impl NodeCache {
-    pub(super) fn new(store: SharedStore) -> NodeCache {
+    pub(super) fn new(store: SharedStore, forget_after: Duration) -> NodeCache {
         NodeCache {
             store,
+            forget_after: forget_after.as_millis() as u64,
             state: RwLock::default(),
             changed: watch::Sender::new(0),
             fences: Rounds::new(),
@@ -167,11 +182,15 @@ impl NodeCache {
             Err(e) => return e,
         };
         {
-            let mut s = self.write_state();
+            let mut guard = self.write_state();
+            let s = &mut *guard;
             let epoch = s.epoch;
             s.records = kvs
                 .iter()
-                .filter_map(|kv| entry(&kv.key, kv, epoch).map(|e| (kv.key.clone(), e)))
+                .filter_map(|kv| {
+                    let found = entry(kv, epoch, self.forget_after, &mut s.names)?;
+                    Some((kv.key.clone(), found))
+                })
                 .collect();
             s.applied = revision;
             s.ready = true;
@@ -193,7 +212,8 @@ impl NodeCache {
     }
 
     fn apply(&self, events: Vec<Event>) {
-        let mut s = self.write_state();
+        let mut guard = self.write_state();
+        let s = &mut *guard;
         let epoch = s.epoch;
         for e in events {
             s.applied = s.applied.max(e.kv.mod_revision);
@@ -201,7 +221,7 @@ impl NodeCache {
                 continue; // the fence
             }
             match e.kind {
-                EventKind::Put => match entry(&e.kv.key, &e.kv, epoch) {
+                EventKind::Put => match entry(&e.kv, epoch, self.forget_after, &mut s.names) {
                     Some(found) => {
                         s.records.insert(e.kv.key, found);
                     }
@@ -219,6 +239,8 @@ impl NodeCache {
     /// Samples live leases every [`SAMPLE_EVERY`] from a list's asking
     /// until [`SAMPLE_WHILE`] after the last one.
     async fn sample_while_listed(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut every = tokio::time::interval(SAMPLE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let wanted = self
                 .lock_demand()
@@ -226,15 +248,18 @@ impl NodeCache {
             if !wanted {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = self.wake.notified() => continue,
+                    _ = self.wake.notified() => {
+                        every.reset();
+                        continue;
+                    }
                 }
-            }
-            if let Err(e) = self.round(Kind::Sample).await {
-                tracing::debug!("sampling live leases failed: {e}");
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(SAMPLE_EVERY) => {}
+                _ = every.tick() => {}
+            }
+            if let Err(e) = self.round(Kind::Sample).await {
+                tracing::debug!("sampling live leases failed: {e}");
             }
         }
     }
@@ -264,7 +289,7 @@ impl NodeCache {
             .read_state()
             .sample
             .as_ref()
-            .is_some_and(|s| s.asked.elapsed() <= SAMPLE_EVERY);
+            .is_some_and(|s| s.asked.elapsed() <= SAMPLE_STALE);
         if fresh {
             return Ok(());
         }
@@ -343,49 +368,67 @@ impl NodeCache {
         }
     }
 
-    /// Calls `each` with every record under `prefix`, in key order, and
-    /// its listing; `None` when the copy cannot answer (not loaded, or no
-    /// lease sample yet).
-    pub(super) fn read(
-        &self,
-        prefix: &[u8],
-        mut each: impl FnMut(&Record, Listed),
-    ) -> Option<Result<()>> {
+    /// The nodes under `prefix`, in key order, leaving out those not alive
+    /// at `now` (ms) that were forgotten by then; `None` when the copy
+    /// cannot answer (not loaded, or no lease sample yet).
+    pub(super) fn read(&self, prefix: &[u8], now: u64) -> Option<Result<Vec<Listed>>> {
         let s = self.read_state();
         let sample = s.sample.as_ref().filter(|_| s.ready)?;
-        let under = s
-            .records
-            .range(prefix.to_vec()..)
-            .take_while(|(key, _)| key.starts_with(prefix));
-        for (_, entry) in under {
-            let (record, shown) = match &entry.record {
-                Ok(found) => found,
-                Err(why) => return Some(Err(Error::Internal(why.clone()))),
+        let under = s.records.range(prefix.to_vec()..prefix_end(prefix));
+        let mut nodes = Vec::with_capacity(s.records.len().min(1024));
+        for entry in under.map(|(_, e)| e) {
+            let shown = match &entry.shown {
+                Ok(shown) => shown,
+                Err(why) => return Some(Err(Error::Internal(why.to_string()))),
             };
-            let alive = record.lease != 0
-                && (entry.epoch >= sample.epoch || sample.live.contains(&record.lease));
-            each(record, Listed::new(shown.clone(), alive));
+            let alive = entry.lease != 0
+                && (entry.epoch >= sample.epoch || sample.live.contains(&entry.lease));
+            if alive || now <= entry.forgotten_at {
+                nodes.push(shown.with_alive(alive));
+            }
         }
-        Some(Ok(()))
+        Some(Ok(nodes))
+    }
+}
+
+/// Each cluster's name, once: its nodes share it.
+#[derive(Default)]
+struct Names(HashMap<String, Arc<str>>);
+
+impl Names {
+    fn of(&mut self, cluster: &str) -> Arc<str> {
+        if let Some(name) = self.0.get(cluster) {
+            return name.clone();
+        }
+        let name: Arc<str> = cluster.into();
+        self.0.insert(cluster.to_string(), name.clone());
+        name
     }
 }
 
 /// What the copy keeps of a key under the node prefix: a record (or why it
 /// could not be read); nothing for a legacy alive marker or a stray key.
-fn entry(key: &[u8], kv: &crate::store::KeyValue, epoch: u64) -> Option<Entry> {
-    if keys::is_legacy_alive_marker(key) {
+/// `forget_after` as the registry's, in ms.
+fn entry(kv: &KeyValue, epoch: u64, forget_after: u64, names: &mut Names) -> Option<Entry> {
+    if keys::is_legacy_alive_marker(&kv.key) {
         return None;
     }
-    let record = match Record::decode(kv) {
-        Ok(r) => {
-            let shown = Shown::new(r.view(true));
-            Ok((r, shown))
-        }
-        Err(_) if keys::parse_node_key(key).is_none() => {
-            tracing::warn!(key = ?String::from_utf8_lossy(key), "ignoring a stray key");
+    Some(match Record::decode(kv) {
+        Ok(r) => Entry {
+            lease: r.lease,
+            forgotten_at: r.forgotten_at(forget_after),
+            shown: Ok(Listed::rendered(r.view(true), names.of(&r.cluster))),
+            epoch,
+        },
+        Err(_) if keys::parse_node_key(&kv.key).is_none() => {
+            tracing::warn!(key = ?String::from_utf8_lossy(&kv.key), "ignoring a stray key");
             return None;
         }
-        Err(e) => Err(e.to_string()),
-    };
-    Some(Entry { record, epoch })
+        Err(e) => Entry {
+            shown: Err(e.to_string().into()),
+            lease: 0,
+            forgotten_at: u64::MAX,
+            epoch,
+        },
+    })
 }

@@ -1,9 +1,11 @@
 //! What node lists are made of. Each node is rendered once per record
-//! version ([`Shown`]: its view, that view as JSON, its digest for the
-//! list index), and a list holds shared references to those with the two
-//! flags that change without a write ([`Listed`]: alive, drifting). A list
-//! of 10,000 nodes is then 10,000 copies of bytes made earlier rather than
-//! 60,000 strings built, escaped and freed on every request.
+//! version ([`Shown`]: its view, and that view as JSON alive and dead),
+//! and a list holds shared references to those, with what marking drift
+//! and digesting the list need copied beside each (so neither chases a
+//! pointer per node) and the two flags that change without a write
+//! ([`Listed`]: alive, drifting). A list of 10,000 nodes is then 10,000
+//! copies of bytes made earlier rather than 60,000 strings built, escaped
+//! and freed on every request.
 
 use std::sync::Arc;
 
@@ -13,21 +15,34 @@ use serde_json::value::RawValue;
 use super::changes::{Indexed, node_digest};
 use crate::wire::Node;
 
-/// A node as lists show it while alive and not drifting, rendered once.
+/// A node as lists show it, rendered once: alive and dead, not drifting
+/// (drifting nodes are rare enough to render when listed).
+/// In this order, so the renderings' pointers share a cache line with the
+/// reference count a list touches anyway.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Shown {
-    node: Node,
-    json: Box<RawValue>,
+    alive: Box<RawValue>,
+    dead: Box<RawValue>,
     digest: u64,
+    node: Node,
 }
 
 impl Shown {
-    pub fn new(mut node: Node) -> Arc<Shown> {
-        node.alive = true;
+    fn new(mut node: Node) -> Arc<Shown> {
+        let render = |n: &Node| serde_json::value::to_raw_value(n).expect("node views serialise");
         node.drifting = false;
-        let json = serde_json::value::to_raw_value(&node).expect("node views serialise");
+        node.alive = false;
+        let dead = render(&node);
+        node.alive = true;
+        let alive = render(&node);
         let digest = node_digest(&node);
-        Arc::new(Shown { node, json, digest })
+        Arc::new(Shown {
+            node,
+            alive,
+            dead,
+            digest,
+        })
     }
 }
 
@@ -35,14 +50,27 @@ impl Shown {
 #[derive(Clone, Debug)]
 pub struct Listed {
     shown: Arc<Shown>,
+    /// The node's cluster, shared by every node of it.
+    cluster: Arc<str>,
+    id: u64,
+    applied_version: Option<u64>,
+    digest: u64,
     alive: bool,
     drifting: bool,
 }
 
 impl Listed {
-    pub fn new(shown: Arc<Shown>, alive: bool) -> Listed {
+    /// `node` rendered, in `cluster` (its name, shared by its nodes), not
+    /// yet in a list: copies of it are, with [`Listed::with_alive`].
+    pub fn rendered(node: Node, cluster: Arc<str>) -> Listed {
+        let (id, applied_version, alive) = (node.id, node.applied_version, node.alive);
+        let shown = Shown::new(node);
         Listed {
+            digest: shown.digest,
             shown,
+            cluster,
+            id,
+            applied_version,
             alive,
             drifting: false,
         }
@@ -50,13 +78,32 @@ impl Listed {
 
     /// Rendered from `node` just now (a node read from the store).
     pub fn of(node: Node) -> Listed {
-        let alive = node.alive;
+        let cluster: Arc<str> = node.cluster.as_deref().unwrap_or_default().into();
         let drifting = node.drifting;
+        let mut listed = Listed::rendered(node, cluster);
+        listed.drifting = drifting;
+        listed
+    }
+
+    /// A copy for a list, alive or not.
+    pub fn with_alive(&self, alive: bool) -> Listed {
         Listed {
-            shown: Shown::new(node),
             alive,
-            drifting,
+            ..self.clone()
         }
+    }
+
+    /// The node's cluster's name.
+    pub fn cluster(&self) -> &Arc<str> {
+        &self.cluster
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn applied_version(&self) -> Option<u64> {
+        self.applied_version
     }
 
     /// The node as rendered: its `alive` and `drifting` are this list's
@@ -88,7 +135,7 @@ impl Listed {
 
 impl Indexed for Listed {
     fn digest(&self) -> u64 {
-        self.shown.digest
+        self.digest
     }
     fn alive(&self) -> bool {
         self.alive
@@ -100,10 +147,10 @@ impl Indexed for Listed {
 
 impl Serialize for Listed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.alive && !self.drifting {
-            self.shown.json.serialize(s)
-        } else {
-            self.to_node().serialize(s)
+        match (self.drifting, self.alive) {
+            (false, true) => self.shown.alive.serialize(s),
+            (false, false) => self.shown.dead.serialize(s),
+            (true, _) => self.to_node().serialize(s),
         }
     }
 }
@@ -133,9 +180,9 @@ mod tests {
 
     #[test]
     fn a_listed_node_serialises_as_its_view_with_this_lists_flags() {
-        let shown = Shown::new(node());
+        let shown = Listed::rendered(node(), "c \"quoted\"".into());
         for (alive, drifting) in [(true, false), (false, false), (true, true), (false, true)] {
-            let mut listed = Listed::new(shown.clone(), alive);
+            let mut listed = shown.with_alive(alive);
             listed.set_drifting(drifting);
             let mut want = node();
             want.alive = alive;

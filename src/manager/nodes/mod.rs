@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use self::cache::NodeCache;
-pub use self::cache::SAMPLE_EVERY;
+pub use self::cache::{SAMPLE_EVERY, SAMPLE_STALE};
 pub use self::changes::{Index, RECHECK, index, when_changed};
 use self::heartbeats::{Beat, Dirty, FLUSH_EVERY, Heartbeats};
 use self::journal::{Event, Journal};
@@ -90,7 +90,7 @@ impl Registry {
     pub fn new(store: SharedStore, ttl: Duration, forget_after: Duration) -> Registry {
         Registry {
             leases: LeasePool::new(store.clone(), ttl),
-            cache: Arc::new(NodeCache::new(store.clone())),
+            cache: Arc::new(NodeCache::new(store.clone(), forget_after)),
             store,
             forget_after,
             ids: Ids::default(),
@@ -413,7 +413,7 @@ impl Registry {
     /// Every node of every cluster, by id.
     pub async fn list_all(&self, read: Read) -> Result<Vec<Listed>> {
         let mut nodes = self.gather(&keys::all_nodes(), read).await?;
-        nodes.sort_by_key(|n| n.node().id);
+        nodes.sort_by_key(Listed::id);
         Ok(nodes)
     }
 
@@ -426,23 +426,12 @@ impl Registry {
         };
         if let Err(e) = &ready {
             tracing::debug!("listing nodes from the store: {e}");
-        } else if let Some(nodes) = self.copied(prefix) {
+        } else if let Some(nodes) = self.cache.read(prefix, now_ms()) {
             self.lists.with_label_values(&["memory"]).inc();
             return nodes;
         }
         self.lists.with_label_values(&["store"]).inc();
         self.assemble(prefix).await
-    }
-
-    fn copied(&self, prefix: &[u8]) -> Option<Result<Vec<Listed>>> {
-        let now = now_ms();
-        let mut nodes = Vec::new();
-        let read = self.cache.read(prefix, |r, listed| {
-            if listed.alive() || !self.forgotten(r, now) {
-                nodes.push(listed);
-            }
-        })?;
-        Some(read.map(|()| nodes))
     }
 
     /// The nodes under a prefix read from the store, leaving out those
@@ -458,8 +447,7 @@ impl Registry {
     }
 
     fn forgotten(&self, r: &Record, now: u64) -> bool {
-        let dead_for = now.saturating_sub(r.last_seen.saturating_add(r.ttl * 1000));
-        dead_for > self.forget_after.as_millis() as u64
+        now > r.forgotten_at(self.forget_after.as_millis() as u64)
     }
 
     /// Removes the records of nodes dead for longer than `forget_after`.

@@ -132,6 +132,14 @@ impl Record {
         }
     }
 
+    /// When a node not alive by then is forgotten: `forget_after` ms after
+    /// its lease would have ended (last seen plus TTL).
+    pub(super) fn forgotten_at(&self, forget_after: u64) -> u64 {
+        self.last_seen
+            .saturating_add(self.ttl.saturating_mul(1000))
+            .saturating_add(forget_after)
+    }
+
     pub(super) fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("records serialise")
     }
