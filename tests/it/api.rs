@@ -685,30 +685,7 @@ async fn metadata_is_deleted_only_when_no_node_would_write_it_again(t: TestStore
     m.delete("/clusters/gone?force=true").await.expect(200);
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            use crate::support::TestStore;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(TestStore::embedded()).await;
-                }
-            )*
-        }
-        mod etcd {
-            use crate::support::TestStore;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(TestStore::etcd().await).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+crate::support::on_both_stores!(
     registration_as_the_original_client_does_it,
     ids_are_scoped_by_cluster,
     cluster_names_are_percent_decoded_and_isolated,

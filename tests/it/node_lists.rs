@@ -243,30 +243,7 @@ async fn nodes_registered_during_a_list_are_never_listed_dead(t: TestStore) {
     assert!(lists_from(&reader, "memory").await > 0);
 }
 
-macro_rules! both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            use crate::support::TestStore;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(TestStore::embedded()).await;
-                }
-            )*
-        }
-        mod etcd {
-            use crate::support::TestStore;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    super::$name(TestStore::etcd().await).await;
-                }
-            )*
-        }
-    };
-}
-
-both_stores!(
+crate::support::on_both_stores!(
     a_list_through_one_manager_sees_every_write_through_another,
     nodes_registered_during_a_list_are_never_listed_dead,
 );

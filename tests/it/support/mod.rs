@@ -256,3 +256,29 @@ impl Reply {
             .to_string()
     }
 }
+
+/// Runs each named `async fn(TestStore)` of the calling module once on
+/// each store, as the tests `embedded::NAME` and `etcd::NAME`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            use crate::support::TestStore;
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(TestStore::embedded()).await;
+                }
+            )*
+        }
+        mod etcd {
+            use crate::support::TestStore;
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(TestStore::etcd().await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_stores;
