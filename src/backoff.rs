@@ -44,6 +44,34 @@ impl Backoff {
     }
 }
 
+/// Runs `watch` — a read then a watch, returning only once the watch broke —
+/// again and again until `shutdown`, with `backoff` between runs; a run that
+/// lasted a while (10 s) earns a quick retry. `broke` hears each break.
+pub async fn rewatch<T, Fut>(
+    shutdown: &tokio_util::sync::CancellationToken,
+    mut backoff: Backoff,
+    mut watch: impl FnMut() -> Fut,
+    mut broke: impl FnMut(T),
+) where
+    Fut: Future<Output = T>,
+{
+    loop {
+        let started = tokio::time::Instant::now();
+        let ended = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            ended = watch() => ended,
+        };
+        broke(ended);
+        if started.elapsed() > Duration::from_secs(10) {
+            backoff.reset();
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff.next_delay()) => {}
+        }
+    }
+}
+
 impl Default for Backoff {
     /// 250 ms doubling up to 10 s.
     fn default() -> Backoff {

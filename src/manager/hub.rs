@@ -26,7 +26,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, rewatch};
 use crate::manager::error::Result;
 use crate::manager::keys;
 use crate::manager::meta::{Metadata, Version};
@@ -295,25 +295,18 @@ impl Hub {
     /// Keeps the watch running until `shutdown`, re-establishing it with a
     /// capped backoff whenever it breaks.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
-        loop {
-            let started = tokio::time::Instant::now();
-            let result = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                r = self.sync_and_watch() => r,
-            };
-            if let Err(e) = result {
-                tracing::warn!("metadata watch broke, re-reading and watching again: {e}");
-            }
-            // A watch that lived a while earns a quick retry.
-            if started.elapsed() > Duration::from_secs(10) {
-                backoff.reset();
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(backoff.next_delay()) => {}
-            }
-        }
+        let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        rewatch(
+            &shutdown,
+            backoff,
+            || self.sync_and_watch(),
+            |ended| {
+                if let Err(e) = ended {
+                    tracing::warn!("metadata watch broke, re-reading and watching again: {e}");
+                }
+            },
+        )
+        .await
     }
 
     /// Publishes every cluster's head, then follows the watch until it breaks.

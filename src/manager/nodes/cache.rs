@@ -44,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use super::listing::Listed;
 use super::record::Record;
 use super::rounds::{Rounds, Turn};
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, rewatch};
 use crate::manager::error::{Error, Result};
 use crate::manager::keys;
 use crate::store::{
@@ -155,24 +155,20 @@ impl NodeCache {
     }
 
     async fn keep(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
-        loop {
-            let started = tokio::time::Instant::now();
-            let broke = tokio::select! {
-                _ = shutdown.cancelled() => return,
-                e = self.follow() => e,
-            };
-            self.write_state().ready = false;
-            self.touch();
-            tracing::warn!("the node list copy lost its watch, reading the store again: {broke}");
-            if started.elapsed() > Duration::from_secs(10) {
-                backoff.reset();
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(backoff.next_delay()) => {}
-            }
-        }
+        let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+        rewatch(
+            &shutdown,
+            backoff,
+            || self.follow(),
+            |broke| {
+                self.write_state().ready = false;
+                self.touch();
+                tracing::warn!(
+                    "the node list copy lost its watch, reading the store again: {broke}"
+                );
+            },
+        )
+        .await
     }
 
     /// Reads every record, then applies the watch's events until it breaks.
@@ -410,20 +406,13 @@ impl Names {
 /// could not be read); nothing for a legacy alive marker or a stray key.
 /// `forget_after` as the registry's, in ms.
 fn entry(kv: &KeyValue, epoch: u64, forget_after: u64, names: &mut Names) -> Option<Entry> {
-    if keys::is_legacy_alive_marker(&kv.key) {
-        return None;
-    }
-    Some(match Record::decode(kv) {
+    Some(match Record::of_node_key(kv)? {
         Ok(r) => Entry {
             lease: r.lease,
             forgotten_at: r.forgotten_at(forget_after),
             shown: Ok(Listed::rendered(r.view(true), names.of(&r.cluster))),
             epoch,
         },
-        Err(_) if keys::parse_node_key(&kv.key).is_none() => {
-            tracing::warn!(key = ?String::from_utf8_lossy(&kv.key), "ignoring a stray key");
-            return None;
-        }
         Err(e) => Entry {
             shown: Err(e.to_string().into()),
             lease: 0,

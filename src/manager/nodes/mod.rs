@@ -17,6 +17,7 @@
 
 mod cache;
 mod changes;
+mod forget;
 mod heartbeats;
 mod journal;
 mod leases;
@@ -449,47 +450,6 @@ impl Registry {
     fn forgotten(&self, r: &Record, now: u64) -> bool {
         now > r.forgotten_at(self.forget_after.as_millis() as u64)
     }
-
-    /// Removes the records of nodes dead for longer than `forget_after`.
-    pub async fn forget_lapsed(&self) -> Result<usize> {
-        let prefix = keys::all_nodes();
-        let ((kvs, _), live) = tokio::try_join!(self.store.range(&prefix), self.store.leases())?;
-        let now = now_ms();
-        let mut forgotten = 0;
-        let mut counts: std::collections::HashMap<String, u64> = Default::default();
-        for (kv, r, alive) in records(&kvs, &live)? {
-            if alive || !self.forgotten(&r, now) {
-                *counts.entry(r.cluster.clone()).or_default() += 1;
-                continue;
-            }
-            // Only if nobody revived it meanwhile.
-            let txn = Txn::new()
-                .when(Compare::ModRevisionEquals(kv.key.clone(), kv.mod_revision))
-                .then(Op::delete(kv.key.clone()));
-            if self.store.txn(txn).await?.succeeded {
-                self.beats.forget(&r.cluster, r.id);
-                self.journal
-                    .note(Event::Forgotten, &r.cluster, r.id, &r.hostname, None);
-                forgotten += 1;
-            }
-        }
-        *self.lock_counts() = counts;
-        Ok(forgotten)
-    }
-
-    /// Runs [`Registry::forget_lapsed`] periodically until `shutdown`.
-    pub async fn run_forgetter(self: Arc<Self>, shutdown: CancellationToken) {
-        let every = (self.forget_after / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(every) => {}
-            }
-            if let Err(e) = self.forget_lapsed().await {
-                tracing::warn!("forgetting lapsed nodes failed: {e}");
-            }
-        }
-    }
 }
 
 /// Decodes the node records of a range, each with whether it is alive: its
@@ -500,17 +460,10 @@ fn records<'a>(
 ) -> Result<Vec<(&'a KeyValue, Record, bool)>> {
     let mut out = Vec::with_capacity(kvs.len());
     for kv in kvs {
-        if keys::is_legacy_alive_marker(&kv.key) {
+        let Some(record) = Record::of_node_key(kv) else {
             continue;
-        }
-        let record = match Record::decode(kv) {
-            Ok(r) => r,
-            Err(_) if keys::parse_node_key(&kv.key).is_none() => {
-                tracing::warn!(key = ?String::from_utf8_lossy(&kv.key), "ignoring a stray key");
-                continue;
-            }
-            Err(e) => return Err(e),
         };
+        let record = record?;
         let alive = record.lease != 0 && live.contains(&record.lease);
         out.push((kv, record, alive));
     }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::manager::error::{Error, Result, rfc3339};
+use crate::manager::keys;
 use crate::store::KeyValue;
 use crate::wire::Node;
 
@@ -142,6 +143,21 @@ impl Record {
 
     pub(super) fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("records serialise")
+    }
+
+    /// What a key under the node prefix holds: a record (or why it cannot
+    /// be read); `None` for a legacy alive marker or a stray key (logged).
+    pub(super) fn of_node_key(kv: &KeyValue) -> Option<Result<Record>> {
+        if keys::is_legacy_alive_marker(&kv.key) {
+            return None;
+        }
+        match Record::decode(kv) {
+            Err(_) if keys::parse_node_key(&kv.key).is_none() => {
+                tracing::warn!(key = ?String::from_utf8_lossy(&kv.key), "ignoring a stray key");
+                None
+            }
+            read => Some(read),
+        }
     }
 
     pub(super) fn decode(kv: &KeyValue) -> Result<Record> {
